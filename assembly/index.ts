@@ -1,0 +1,49 @@
+// The Wasm kernels' exports: concrete float64- and float32-storage instances of the generic
+// kernels. Every kernel takes byte pointers and sizes into the imported memory and never
+// allocates; ts/wasm/memory-map.ts decides where everything lives.
+import { classifyRange, rowGram } from './classify';
+import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
+import { productWeighted } from './weighted';
+
+export { initSignTable, productCached, subtractDiagonal };
+
+export function signTableBytes(): i32 {
+  return SIGN_TABLE_BYTES;
+}
+
+/** First byte the kernels' own static data does not use. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function rowGramF64(rows: usize, n: i32, gram0: usize, gram1: usize): void {
+  rowGram<f64>(rows, n, gram0, gram1);
+}
+export function rowGramF32(rows: usize, n: i32, gram0: usize, gram1: usize): void {
+  rowGram<f32>(rows, n, gram0, gram1);
+}
+
+export function classifyF64(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, codes: usize): void {
+  classifyRange<f64>(rows, gram0, gram1, n, i0, i1, codes);
+}
+export function classifyF32(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, codes: usize): void {
+  classifyRange<f32>(rows, gram0, gram1, n, i0, i1, codes);
+}
+
+export function productStreamingF64(
+  rows: usize, gram0: usize, gram1: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+): void {
+  productStreaming<f64>(rows, gram0, gram1, table, n, i0, i1, v, y, scratch);
+}
+export function productStreamingF32(
+  rows: usize, gram0: usize, gram1: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+): void {
+  productStreaming<f32>(rows, gram0, gram1, table, n, i0, i1, v, y, scratch);
+}
+
+export function productWeightedF64(rows: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {
+  productWeighted<f64>(rows, n, i0, i1, v, y);
+}
+export function productWeightedF32(rows: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {
+  productWeighted<f32>(rows, n, i0, i1, v, y);
+}

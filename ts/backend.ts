@@ -1,0 +1,53 @@
+/**
+ * The one interface every backend implements (reference TypeScript, Wasm, later WebGPU).
+ *
+ * A backend turns validated estimates into a `JsyncProblem`: something that can multiply a
+ * vector by the implicit J-synchronization matrix S, report what it cached, and be disposed.
+ * The power loop (power.ts) is written once against this interface.
+ */
+export type FloatArray = Float64Array | Float32Array;
+
+export type BackendName = 'reference' | 'wasm';
+
+/** How a problem evaluates S·v: from codes cached once, or recomputing them per product. */
+export type ProductMode = 'cached' | 'streaming' | 'recompute';
+
+export interface PrepareOptions {
+  /** Scale every edge sign by 1 − sqrt(best/alt) (ASPIRE's J_weighting). */
+  jWeighting: boolean;
+  /** Bytes the backend may use for its data; cached codes only when they fit. */
+  memoryBudget: number;
+  /** Worker threads the backend may use (1 = the calling thread). */
+  threads: number;
+  signal?: AbortSignal;
+}
+
+export interface JsyncProblem {
+  readonly n: number;
+  readonly pairs: number;
+  readonly mode: ProductMode;
+  /** Triplet codes computed once and kept for every product. */
+  readonly cached: boolean;
+  /** Threads actually used. */
+  readonly threads: number;
+  /** Seconds spent classifying triplets while preparing (0 when nothing was cached). */
+  readonly classifySeconds: number;
+  /** Bytes of backend memory held by this problem. */
+  readonly memoryBytes: number;
+  /** y = S·v, float64, both of length `pairs`; y is overwritten. */
+  multiply(v: Float64Array, y: Float64Array): Promise<void>;
+  /**
+   * Codes of the triplets (0, j, k), 1 ≤ j < k < n, in lexicographic order: the data from
+   * which the power method builds its start vector.
+   */
+  anchorCodes(): Promise<Uint8Array>;
+  /** Release memory and workers; the problem is unusable afterwards. Idempotent. */
+  dispose(): void;
+}
+
+export interface JsyncBackend {
+  readonly name: BackendName;
+  prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem>;
+  /** One code (0–3) per triplet i < j < k in lexicographic order; for tests and tools. */
+  classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array>;
+}

@@ -1,0 +1,16 @@
+/**
+ * Errors of jsync. `JsyncInputError` means the caller gave something we cannot use
+ * (bad shape, NaN, bad .npy, unknown option, too large for memory): the CLI maps it to exit
+ * status 2. Anything else escaping the library is an internal error (exit status 1).
+ */
+export class JsyncInputError extends Error {
+  override name = 'JsyncInputError';
+}
+
+/** The run was cancelled through its AbortSignal. */
+export class JsyncAbortError extends Error {
+  override name = 'AbortError';
+  constructor(message = 'J-synchronization aborted') {
+    super(message);
+  }
+}
