@@ -17,6 +17,11 @@ export interface PrepareOptions {
   jWeighting: boolean;
   /** Bytes the backend may use for its data; cached codes only when they fit. */
   memoryBudget: number;
+  /**
+   * 'auto': cache the codes when they fit the budget, else stream; 'cached' / 'streaming'
+   * force one (J-weighting always recomputes).
+   */
+  codes: 'auto' | 'cached' | 'streaming';
   /** Worker threads the backend may use (1 = the calling thread). */
   threads: number;
   signal?: AbortSignal;

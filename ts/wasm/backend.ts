@@ -38,14 +38,19 @@ function writeRows(rijs: FloatArray, n: number, target: Float64Array | Float32Ar
 
 /** Decides cached or streaming and checks that the problem fits at all. */
 function choosePlan(n: number, elementBytes: number, heapBase: number, options: PrepareOptions): MemoryMap {
-  const cached = planMemory(n, elementBytes, heapBase, true);
-  if (!options.jWeighting && cached.totalBytes <= Math.min(options.memoryBudget, MAX_WASM_BYTES)) return cached;
-  const streaming = planMemory(n, elementBytes, heapBase, false);
   const limit = Math.min(options.memoryBudget, MAX_WASM_BYTES);
+  const limitText = () =>
+    options.memoryBudget < MAX_WASM_BYTES ? `the memory budget is ${formatBytes(options.memoryBudget)}` : 'one Wasm memory holds at most 4 GiB';
+  const cached = planMemory(n, elementBytes, heapBase, true);
+  const wantCache = !options.jWeighting && options.codes !== 'streaming';
+  if (wantCache && cached.totalBytes <= limit) return cached;
+  if (wantCache && options.codes === 'cached') {
+    throw new JsyncInputError(`n = ${n} needs ${formatBytes(cached.totalBytes)} of Wasm memory with cached codes, but ${limitText()}`);
+  }
+  const streaming = planMemory(n, elementBytes, heapBase, false);
   if (streaming.totalBytes > limit) {
-    const why = streaming.totalBytes > MAX_WASM_BYTES ? 'one Wasm memory holds at most 4 GiB' : `the memory budget is ${formatBytes(options.memoryBudget)}`;
     throw new JsyncInputError(
-      `n = ${n} needs ${formatBytes(streaming.totalBytes)} of Wasm memory even without cached codes, but ${why}`,
+      `n = ${n} needs ${formatBytes(streaming.totalBytes)} of Wasm memory even without cached codes, but ${limitText()}`,
     );
   }
   return streaming;
@@ -176,7 +181,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
     return prepareWasm(rijs, n, options);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
-    const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1 }, true);
+    const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' }, true);
     try {
       return problem.allCodes();
     } finally {

@@ -1,0 +1,115 @@
+/**
+ * The command line, run as a user runs it: generate → run/sync with .npy files, --json,
+ * info, exit statuses, atomic outputs.
+ */
+import test from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applySigns } from '../ts/apply.js';
+import { jsync } from '../ts/jsync.js';
+import { parseNpy, serializeNpy } from '../ts/npy.js';
+import { generateSynthetic } from '../ts/synthetic.js';
+import { filesIn, runCli, temporaryDirectory } from './support/cli.js';
+
+const load = (path: string) => parseNpy(readFileSync(path), path);
+
+test('generate writes estimates, truth, inlier mask and rotations identical to the library generator', async (t) => {
+  const dir = temporaryDirectory();
+  const rijs = join(dir, 'rijs.npy');
+  const result = await runCli(['generate', '--n', '20', '--seed', '5', '--outliers', '0.1', '--noise-deg', '4', '--dtype', 'float32',
+    '--out', rijs, '--truth', join(dir, 'truth.npy'), '--inlier', join(dir, 'inlier.npy'), '--rotations', join(dir, 'rots.npy')]);
+  t.is(result.code, 0, result.stderr);
+  const expected = generateSynthetic({ n: 20, seed: 5, outliers: 0.1, noiseDeg: 4, dtype: 'float32' });
+  const saved = load(rijs);
+  t.is(saved.dtype, 'float32');
+  t.deepEqual(saved.shape, [190, 3, 3]);
+  t.deepEqual(saved.data, expected.rijs);
+  t.deepEqual(load(join(dir, 'truth.npy')).data, expected.truth);
+  t.deepEqual(load(join(dir, 'inlier.npy')).data, expected.inlier);
+  t.deepEqual(load(join(dir, 'rots.npy')).shape, [20, 3, 3]);
+  t.deepEqual(filesIn(dir), ['inlier.npy', 'rijs.npy', 'rots.npy', 'truth.npy']);
+});
+
+test('run --json prints one JSON object and writes the same signs as the library', async (t) => {
+  const dir = temporaryDirectory();
+  const data = generateSynthetic({ n: 40, seed: 8, noiseDeg: 5, outliers: 0.2 });
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const out = join(dir, 'signs.npy');
+  const result = await runCli(['run', input, '--out', out, '--json', '--epsilon', '1e-6', '--backend', 'wasm', '--threads', '1']);
+  t.is(result.code, 0, result.stderr);
+  const lines = result.stdout.trim().split('\n');
+  t.is(lines.length, 1);
+  const summary = JSON.parse(lines[0]);
+  for (const key of ['n', 'pairs', 'backend', 'threads', 'iterations', 'residual', 'eigenvalue', 'cached', 'seconds']) t.true(key in summary, key);
+  t.is(summary.n, 40);
+  t.is(summary.pairs, 780);
+  t.is(summary.backend, 'wasm');
+  t.is(summary.threads, 1);
+  t.true(summary.cached);
+  t.true(summary.residual < 1e-6);
+  for (const key of ['classify', 'iterate', 'total']) t.is(typeof summary.seconds[key], 'number');
+  const signs = load(out);
+  t.is(signs.dtype, 'int8');
+  t.deepEqual(signs.shape, [780]);
+  const library = await jsync(data.rijs, { epsilon: 1e-6 });
+  t.deepEqual(signs.data, library.signs);
+  t.deepEqual(filesIn(dir), ['in.npy', 'signs.npy']);
+});
+
+test('run accepts (P, 9) float32 input and the reference backend', async (t) => {
+  const dir = temporaryDirectory();
+  const data = generateSynthetic({ n: 15, seed: 9, noiseDeg: 2, dtype: 'float32' });
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 9]));
+  const result = await runCli(['run', input, '--out', join(dir, 's.npy'), '--backend', 'reference', '--json']);
+  t.is(result.code, 0, result.stderr);
+  t.is(JSON.parse(result.stdout).backend, 'reference');
+  t.deepEqual(load(join(dir, 's.npy')).data, (await jsync(data.rijs, { backend: 'reference' })).signs);
+});
+
+test('sync writes the J-synchronized estimates (and the signs on request)', async (t) => {
+  const dir = temporaryDirectory();
+  const data = generateSynthetic({ n: 25, seed: 10, noiseDeg: 3 });
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const result = await runCli(['sync', input, '--out', join(dir, 'synced.npy'), '--signs-out', join(dir, 'signs.npy')]);
+  t.is(result.code, 0, result.stderr);
+  const signs = load(join(dir, 'signs.npy')).data as Int8Array;
+  const synced = load(join(dir, 'synced.npy'));
+  t.deepEqual(synced.shape, [data.pairs, 3, 3]);
+  t.deepEqual(synced.data, applySigns(data.rijs, signs));
+  t.true(/iterations/.test(result.stdout));
+});
+
+test('demo prints a summary with the ground-truth agreement', async (t) => {
+  const result = await runCli(['demo', '--n', '60']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /n = 60 images, 1770 pairs/);
+  t.regex(result.stdout, /ground truth: \d+ of \d+ inlier signs agree/);
+  const json = await runCli(['demo', '--n', '60', '--json']);
+  t.is(json.code, 0);
+  const summary = JSON.parse(json.stdout);
+  t.true(summary.truth.fraction > 0.99);
+});
+
+test('info reports the probe', async (t) => {
+  const result = await runCli(['info', '--json']);
+  t.is(result.code, 0, result.stderr);
+  const info = JSON.parse(result.stdout);
+  t.is(info.runtime, 'node');
+  t.true(info.wasmSimd);
+  t.true(info.cores >= 1);
+  t.true(info.defaultMemoryBudget > 0);
+  const text = await runCli(['info']);
+  t.regex(text.stdout, /Wasm SIMD: yes/);
+});
+
+test('--help and --version answer; no command is a usage error', async (t) => {
+  const help = await runCli(['--help']);
+  t.is(help.code, 0);
+  t.regex(help.stdout, /jsync run <rijs.npy> --out <signs.npy>/);
+  t.regex((await runCli(['--version'])).stdout, /^\d+\.\d+\.\d+/);
+  const none = await runCli([]);
+  t.is(none.code, 2);
+});

@@ -1,0 +1,66 @@
+/**
+ * Memory does not grow across power iterations nor across many runs in one process (the
+ * original code leaked host memory every iteration). Needs node --expose-gc (ava's
+ * nodeArguments set it).
+ */
+import test from 'ava';
+import { jsync } from '../ts/jsync.js';
+import { generateSynthetic } from '../ts/synthetic.js';
+import { BACKENDS } from './support/backends.js';
+
+function collect(): void {
+  if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
+  globalThis.gc();
+  globalThis.gc();
+}
+
+/** Bytes held outside the JS heap (Wasm memories, typed arrays) plus the JS heap. */
+function heldBytes(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external + usage.arrayBuffers;
+}
+
+for (const { name: backend } of BACKENDS) {
+  test.serial(`${backend}: memory does not grow across iterations`, async (t) => {
+    const data = generateSynthetic({ n: backend === 'wasm' ? 120 : 40, seed: 2, noiseDeg: 10, outliers: 0.4 });
+    const samples: number[] = [];
+    await jsync(data.rijs, {
+      backend,
+      epsilon: Number.MIN_VALUE, // never reached: run all maxIters
+      maxIters: 60,
+      onProgress: ({ iteration }) => {
+        if (iteration % 10 === 0) {
+          collect();
+          samples.push(heldBytes());
+        }
+      },
+    });
+    t.is(samples.length, 6);
+    const growth = samples.at(-1)! - samples[0];
+    t.log(`held bytes at iterations 10…60: ${samples.map((b) => (b / 2 ** 20).toFixed(2)).join(', ')} MiB`);
+    // A leak of one vector per iteration would be 50 × P × 8 bytes ≥ 2.8 MB here.
+    t.true(growth < 256 * 1024, `grew ${growth} bytes over 50 iterations`);
+  });
+
+  test.serial(`${backend}: memory does not grow across 200 runs`, async (t) => {
+    const data = generateSynthetic({ n: backend === 'wasm' ? 60 : 20, seed: 3, noiseDeg: 5, outliers: 0.2 });
+    const runs = 200;
+    let baseline = 0;
+    let rssBaseline = 0;
+    for (let run = 1; run <= runs; run++) {
+      await jsync(data.rijs, { backend, epsilon: 1e-4 });
+      if (run === 20) {
+        collect();
+        baseline = heldBytes();
+        rssBaseline = process.memoryUsage().rss;
+      }
+    }
+    collect();
+    const growth = heldBytes() - baseline;
+    const rssGrowth = process.memoryUsage().rss - rssBaseline;
+    t.log(`after ${runs} runs: held bytes grew ${(growth / 1024).toFixed(1)} KiB, RSS grew ${(rssGrowth / 2 ** 20).toFixed(2)} MiB`);
+    // One leaked Wasm memory per run would be ≥ 64 KiB × 180 runs ≈ 11 MiB.
+    t.true(growth < 1024 * 1024, `held bytes grew ${growth}`);
+    t.true(rssGrowth < 32 * 1024 * 1024, `RSS grew ${rssGrowth}`);
+  });
+}

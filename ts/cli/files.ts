@@ -1,0 +1,61 @@
+/**
+ * The CLI's file edge (Node only): .npy in, .npy out, atomically. Nothing here is imported by
+ * the library's numeric path.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { FloatArray } from '../backend.js';
+import { JsyncInputError } from '../errors.js';
+import { parseNpy, serializeNpy, type NpyData } from '../npy.js';
+
+/** Reads relative-rotation estimates: float32/float64, shape (P, 3, 3) or (P, 9). */
+export function readEstimates(path: string): FloatArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new JsyncInputError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
+  }
+  const array = parseNpy(bytes, path);
+  if (array.dtype !== 'float64' && array.dtype !== 'float32') {
+    throw new JsyncInputError(`${path}: dtype ${array.dtype} is not supported for rotations; save float64 or float32`);
+  }
+  const shape = array.shape;
+  const ok = (shape.length === 3 && shape[1] === 3 && shape[2] === 3) || (shape.length === 2 && shape[1] === 9);
+  if (!ok) {
+    throw new JsyncInputError(`${path}: shape (${shape.join(', ')}) is not (P, 3, 3) or (P, 9)`);
+  }
+  return array.data as FloatArray;
+}
+
+export interface PendingOutput {
+  path: string;
+  data: NpyData;
+  shape: number[];
+}
+
+/**
+ * Writes every output to a temporary file beside it, then renames them all into place: a
+ * failure leaves neither partial files nor a mix of old and new outputs.
+ */
+export function writeOutputsAtomically(outputs: PendingOutput[]): void {
+  const temps: string[] = [];
+  try {
+    for (const output of outputs) {
+      const temp = `${output.path}.${randomBytes(6).toString('hex')}.tmp`;
+      temps.push(temp);
+      writeFileSync(temp, serializeNpy(output.data, output.shape), { flag: 'wx' });
+    }
+    outputs.forEach((output, k) => renameSync(temps[k], output.path));
+  } catch (error) {
+    for (const temp of temps) rmSync(temp, { force: true });
+    const failed = error as NodeJS.ErrnoException;
+    throw new JsyncInputError(`cannot write ${failed.path ?? 'output'}: ${failed.code ?? failed.message}`);
+  }
+}
+
+/** A failed run must not leave an earlier run's output where this one's was asked for. */
+export function removeStaleOutputs(paths: Array<string | undefined>): void {
+  for (const path of paths) if (path) rmSync(path, { force: true });
+}

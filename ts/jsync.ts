@@ -1,0 +1,116 @@
+/**
+ * `jsync(rijs, options)`: J-synchronization of n(n−1)/2 relative-rotation estimates.
+ *
+ * validate → probe → backend.prepare (classify once, or plan streaming) → start vector →
+ * power method → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
+ */
+import type { BackendName, FloatArray, JsyncBackend, ProductMode } from './backend.js';
+import { JsyncInputError } from './errors.js';
+import { resolveOptions, type JsyncOptions } from './options.js';
+import { pairCount } from './pairs.js';
+import { powerMethod, signsOf, throwIfAborted } from './power.js';
+import { probe, type Capabilities } from './probe.js';
+import { referenceBackend } from './reference.js';
+import { anchorStart, normalize, randomStart } from './start.js';
+import { validateEstimates } from './validate.js';
+import { wasmBackend } from './wasm/backend.js';
+
+export interface JsyncResult {
+  n: number;
+  pairs: number;
+  /** ±1 per estimate, signs[0] = +1; −1: J-conjugate this estimate. */
+  signs: Int8Array;
+  /** Power iterations (products with S) performed. */
+  iterations: number;
+  /** Whether the last residual fell below epsilon (false: stopped at maxIters). */
+  converged: boolean;
+  /** ‖v_k − v_{k−1}‖ after each iteration. */
+  residuals: number[];
+  /** The last residual. */
+  residual: number;
+  /** Rayleigh quotient vᵀSv of the last iterate before its product: the leading eigenvalue. */
+  eigenvalue: number;
+  backend: BackendName;
+  threads: number;
+  /** Whether the triplet codes were computed once and cached. */
+  cached: boolean;
+  /** How products were computed: 'cached' codes, 'streaming' (reclassified per product) or 'recompute'. */
+  mode: ProductMode;
+  init: 'data' | 'random' | 'given';
+  /** Seconds per phase: classify (once, cached mode), start vector, iterate, total. */
+  seconds: { classify: number; start: number; iterate: number; total: number };
+  /** Bytes of backend memory the run held. */
+  memoryBytes: number;
+  /** Things the caller should know (a fallback taken, an option that could not be honoured). */
+  warnings: string[];
+}
+
+async function chooseBackend(choice: 'auto' | 'wasm' | 'reference', caps: Capabilities, warnings: string[]): Promise<JsyncBackend> {
+  if (choice === 'reference') return referenceBackend;
+  if (caps.wasmSimd) return wasmBackend;
+  if (choice === 'wasm') throw new JsyncInputError('backend wasm: this runtime cannot compile WebAssembly SIMD');
+  warnings.push('WebAssembly SIMD is unavailable here: using the slow reference backend');
+  return referenceBackend;
+}
+
+export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promise<JsyncResult> {
+  const started = performance.now();
+  const n = validateEstimates(rijs);
+  const pairs = pairCount(n);
+  const o = resolveOptions(options, pairs);
+  throwIfAborted(o.signal);
+  const caps = await probe();
+  const warnings: string[] = [];
+  const backend = await chooseBackend(o.backend, caps, warnings);
+  if (o.threads !== undefined && o.threads > 1) warnings.push(`threads: ${o.threads} requested, but this version runs on one thread`);
+
+  const problem = await backend.prepare(rijs, n, {
+    jWeighting: o.jWeighting,
+    memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
+    threads: 1,
+    codes: o.codes,
+    signal: o.signal,
+  });
+  try {
+    throwIfAborted(o.signal);
+    const startBegan = performance.now();
+    let start: Float64Array;
+    if (o.init instanceof Float64Array) start = normalize(Float64Array.from(o.init));
+    else if (o.init === 'random') start = randomStart(pairs, o.seed);
+    else start = anchorStart(n, await problem.anchorCodes());
+    const iterateBegan = performance.now();
+    const power = await powerMethod(problem, start, {
+      epsilon: o.epsilon,
+      maxIters: o.maxIters,
+      onProgress: o.onProgress,
+      signal: o.signal,
+    });
+    const finished = performance.now();
+    if (!power.converged) warnings.push(`did not converge: residual ${power.residuals.at(-1)} after ${power.iterations} iterations (epsilon ${o.epsilon})`);
+    return {
+      n,
+      pairs,
+      signs: signsOf(power.vector),
+      iterations: power.iterations,
+      converged: power.converged,
+      residuals: power.residuals,
+      residual: power.residuals.at(-1) ?? NaN,
+      eigenvalue: power.eigenvalue,
+      backend: backend.name,
+      threads: problem.threads,
+      cached: problem.cached,
+      mode: problem.mode,
+      init: o.init instanceof Float64Array ? 'given' : o.init,
+      seconds: {
+        classify: problem.classifySeconds,
+        start: (iterateBegan - startBegan) / 1000,
+        iterate: (finished - iterateBegan) / 1000,
+        total: (finished - started) / 1000,
+      },
+      memoryBytes: problem.memoryBytes,
+      warnings,
+    };
+  } finally {
+    problem.dispose();
+  }
+}

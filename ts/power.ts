@@ -1,0 +1,81 @@
+/**
+ * The power method, written once for every backend (design §1):
+ *   y = S·v; λ = v·y (Rayleigh quotient, ‖v‖ = 1); y /= ‖y‖; residual = ‖y − v‖; v = y;
+ * until residual < epsilon or maxIters products.
+ */
+import type { JsyncProblem } from './backend.js';
+import { JsyncAbortError } from './errors.js';
+
+export interface PowerProgress {
+  iteration: number;
+  residual: number;
+  maxIters: number;
+}
+
+export interface PowerOptions {
+  epsilon: number;
+  maxIters: number;
+  onProgress?: (progress: PowerProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface PowerResult {
+  /** The last iterate, unit norm. */
+  vector: Float64Array;
+  iterations: number;
+  residuals: number[];
+  eigenvalue: number;
+  converged: boolean;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new JsyncAbortError();
+}
+
+export async function powerMethod(problem: JsyncProblem, start: Float64Array, options: PowerOptions): Promise<PowerResult> {
+  let v = Float64Array.from(start);
+  let y = new Float64Array(v.length);
+  const residuals: number[] = [];
+  let eigenvalue = NaN;
+  let converged = false;
+  for (let iteration = 1; iteration <= options.maxIters; iteration++) {
+    throwIfAborted(options.signal);
+    await problem.multiply(v, y);
+    let dot = 0;
+    let norm2 = 0;
+    for (let p = 0; p < y.length; p++) {
+      dot += v[p] * y[p];
+      norm2 += y[p] * y[p];
+    }
+    eigenvalue = dot;
+    if (!(norm2 > 0)) {
+      // S·v = 0: v lies in the null space (for example every triplet cancels); nothing to iterate.
+      throw new Error(`the J-synchronization matrix maps the iterate to ${norm2 === 0 ? 'zero' : 'NaN'} at iteration ${iteration}`);
+    }
+    const inv = 1 / Math.sqrt(norm2);
+    let diff2 = 0;
+    for (let p = 0; p < y.length; p++) {
+      const next = y[p] * inv;
+      const d = next - v[p];
+      diff2 += d * d;
+      y[p] = next;
+    }
+    const residual = Math.sqrt(diff2);
+    residuals.push(residual);
+    [v, y] = [y, v];
+    options.onProgress?.({ iteration, residual, maxIters: options.maxIters });
+    if (residual < options.epsilon) {
+      converged = true;
+      break;
+    }
+  }
+  return { vector: v, iterations: residuals.length, residuals, eigenvalue, converged };
+}
+
+/** sign(v), multiplied by sign(v[0]) so that signs[0] = +1; a zero counts as +1. */
+export function signsOf(v: Float64Array): Int8Array {
+  const flip = v[0] < 0 ? -1 : 1;
+  const signs = new Int8Array(v.length);
+  for (let p = 0; p < v.length; p++) signs[p] = (v[p] < 0 ? -1 : 1) * flip;
+  return signs;
+}

@@ -1,0 +1,85 @@
+/**
+ * Start vectors of the power method.
+ *
+ * 'random': a seeded Gaussian unit vector, as the original code. It can stop on a transient
+ * (design §5): it has only ~1/√P weight on the leading eigenvector, first settles near the
+ * second eigenspace, the residual dips below epsilon and the loop stops with about half the
+ * signs wrong.
+ *
+ * 'data': signs propagated through the triplets of an anchor image (image 0). Triplet
+ * (0, j, k) with node signs σ says x_0j σ_0j = x_jk σ_jk = x_0k σ_0k up to one global sign,
+ * so the relative signs of the anchor's pairs (0, j) form a nearly rank-one matrix whose
+ * leading eigenvector (a few O(n²) power steps) gives x_0j; every other pair (j, k) then
+ * takes the sign both of its triplet's anchor pairs vote for. On consistent data this is
+ * already the answer; on noisy data it starts the iteration close to it.
+ */
+import { Random } from './random.js';
+import { NODE_SIGNS } from './triplet.js';
+
+/** Unit vector with independent standard normal entries. */
+export function randomStart(pairs: number, seed: number): Float64Array {
+  const rng = new Random(seed);
+  const v = new Float64Array(pairs);
+  for (let p = 0; p < pairs; p++) v[p] = rng.normal();
+  return normalize(v);
+}
+
+/** Power steps on the anchor's relative-sign matrix; enough to clean up noisy votes. */
+const ANCHOR_STEPS = 4;
+
+/**
+ * The data-built start from the codes of triplets (0, j, k), 1 ≤ j < k < n, in lexicographic
+ * order (one code 0–3 per triplet).
+ */
+export function anchorStart(n: number, anchorCodes: Uint8Array): Float64Array {
+  const m = n - 1; // anchor pairs (0, 1) … (0, n−1), indexed j − 1
+  // rel[(j−1)·m + (k−1)] = σ_0j σ_0k of triplet (0, j, k): −1 for codes 1 and 3.
+  const rel = new Int8Array(m * m);
+  let t = 0;
+  for (let j = 1; j < n - 1; j++) {
+    for (let k = j + 1; k < n; k++, t++) {
+      const r = anchorCodes[t] & 1 ? -1 : 1;
+      rel[(j - 1) * m + (k - 1)] = r;
+      rel[(k - 1) * m + (j - 1)] = r;
+    }
+  }
+  // Start from the signs relative to pair (0, 1), then a few power steps.
+  let u = new Float64Array(m);
+  u[0] = 1;
+  for (let k = 1; k < m; k++) u[k] = rel[k];
+  for (let step = 0; step < ANCHOR_STEPS; step++) {
+    const next = new Float64Array(m);
+    for (let a = 0; a < m; a++) {
+      let s = 0;
+      const row = a * m;
+      for (let b = 0; b < m; b++) s += rel[row + b] * u[b];
+      next[a] = s;
+    }
+    if (next.every((x) => x === 0)) break; // degenerate votes: keep the propagated signs
+    u = normalize(next);
+  }
+  const anchor = new Int8Array(m);
+  for (let a = 0; a < m; a++) anchor[a] = u[a] < 0 ? -1 : 1;
+
+  const pairs = (n * (n - 1)) / 2;
+  const x = new Float64Array(pairs);
+  for (let j = 1; j < n; j++) x[j - 1] = anchor[j - 1];
+  // Pairs (j, k), j ≥ 1, follow the anchor pairs, in pair order; t walks the same triplets.
+  let p = n - 1;
+  t = 0;
+  for (let j = 1; j < n - 1; j++) {
+    for (let k = j + 1; k < n; k++, p++, t++) {
+      const [s0j, sjk, s0k] = NODE_SIGNS[anchorCodes[t]];
+      x[p] = (sjk * (s0j * anchor[j - 1] + s0k * anchor[k - 1])) / 2;
+    }
+  }
+  return normalize(x);
+}
+
+export function normalize<T extends Float64Array>(v: T): T {
+  let s = 0;
+  for (let p = 0; p < v.length; p++) s += v[p] * v[p];
+  const inv = 1 / Math.sqrt(s);
+  for (let p = 0; p < v.length; p++) v[p] *= inv;
+  return v;
+}
