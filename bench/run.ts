@@ -1,0 +1,162 @@
+/**
+ * Benchmarks (benchmark.js): the reference and the Wasm backend on one thread at
+ * n = 100, 200, 400, 1000 — classification and one product, in triplets per second — and the
+ * Wasm backend end to end; writes bench/RESULTS.md with the machine it ran on.
+ *
+ *   npm run bench                 # everything (the reference at n = 1000 takes minutes)
+ *   npm run bench -- --quick      # n ≤ 400 only
+ */
+import Benchmark from 'benchmark';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { JsyncProblem } from '../ts/backend.js';
+import { jsync } from '../ts/jsync.js';
+import { tripletCount } from '../ts/pairs.js';
+import { referenceCodes, referenceProduct } from '../ts/reference.js';
+import { generateSynthetic } from '../ts/synthetic.js';
+import { wasmBackend } from '../ts/wasm/backend.js';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [100, 200, 400] : [100, 200, 400, 1000];
+
+interface Row {
+  n: number;
+  backend: string;
+  classifySeconds: number;
+  productSeconds: number;
+}
+
+/** Mean seconds per call of `fn` measured by benchmark.js (synchronous or deferred). */
+function measure(name: string, fn: () => void | Promise<void>, slow: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: true,
+      fn: (deferred: { resolve(): void }) => {
+        Promise.resolve(fn()).then(() => deferred.resolve(), reject);
+      },
+      minSamples: slow ? 2 : 5,
+      maxTime: slow ? 1 : 3,
+      initCount: 1,
+      onComplete: () => resolve(bench.stats.mean),
+      onError: (event: { target: { error: unknown } }) => reject(event.target.error),
+    } as Benchmark.Options);
+    bench.run({ async: true });
+  });
+}
+
+function rate(n: number, seconds: number): string {
+  return `${(tripletCount(n) / seconds / 1e9).toFixed(3)} G/s`;
+}
+
+async function benchSize(n: number): Promise<Row[]> {
+  const data = generateSynthetic({ n, seed: 1, noiseDeg: 5, outliers: 0.2 });
+  const pairs = data.pairs;
+  const v = new Float64Array(pairs).fill(1 / Math.sqrt(pairs));
+  const y = new Float64Array(pairs);
+  const rows: Row[] = [];
+
+  // Wasm: classification (re-running the kernel on a prepared problem) and one cached product.
+  const problem = (await wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 1, codes: 'cached' })) as JsyncProblem & { classify(): void };
+  // Warm-up: a long first call runs in the baseline compiler.
+  problem.classify();
+  await problem.multiply(v, y);
+  const wasmClassify = await measure(`wasm classify n=${n}`, () => problem.classify(), n >= 1000);
+  const wasmProduct = await measure(`wasm product n=${n}`, () => problem.multiply(v, y), false);
+  problem.dispose();
+  rows.push({ n, backend: 'wasm', classifySeconds: wasmClassify, productSeconds: wasmProduct });
+  console.log(`n=${n} wasm: classify ${wasmClassify.toFixed(4)} s (${rate(n, wasmClassify)}), product ${wasmProduct.toFixed(4)} s (${rate(n, wasmProduct)})`);
+
+  // Reference: its product recomputes every residual, so classification ≈ one product.
+  const slow = n >= 400;
+  const refClassify = await measure(`reference classify n=${n}`, () => void referenceCodes(data.rijs, n), slow);
+  const refProduct = await measure(`reference product n=${n}`, () => referenceProduct(data.rijs, n, v, y, false), slow);
+  rows.push({ n, backend: 'reference', classifySeconds: refClassify, productSeconds: refProduct });
+  console.log(`n=${n} reference: classify ${refClassify.toFixed(4)} s (${rate(n, refClassify)}), product ${refProduct.toFixed(4)} s (${rate(n, refProduct)})`);
+  return rows;
+}
+
+interface EndToEnd {
+  n: number;
+  iterations: number;
+  classify: number;
+  iterate: number;
+  total: number;
+  cliSeconds: number;
+}
+
+async function endToEnd(n: number): Promise<EndToEnd> {
+  const data = generateSynthetic({ n, seed: 2, noiseDeg: 5, outliers: 0.2 });
+  await jsync(data.rijs, { backend: 'wasm' }); // warm-up
+  const runs = [];
+  for (let k = 0; k < 3; k++) runs.push(await jsync(data.rijs, { backend: 'wasm' }));
+  const best = runs.reduce((a, b) => (a.seconds.total <= b.seconds.total ? a : b));
+  // The command line as a user runs it: process start, .npy read, run, .npy write.
+  const dir = fileURLToPath(new URL('../../bench/', import.meta.url));
+  const bin = fileURLToPath(new URL('../../bin/jsync.js', import.meta.url));
+  execFileSync(process.execPath, [bin, 'generate', '--n', String(n), '--seed', '2', '--noise-deg', '5', '--outliers', '0.2', '--out', `${dir}.e2e.npy`]);
+  let cliSeconds = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const start = performance.now();
+    execFileSync(process.execPath, [bin, 'run', `${dir}.e2e.npy`, '--out', `${dir}.e2e-signs.npy`, '--threads', '1']);
+    cliSeconds = Math.min(cliSeconds, (performance.now() - start) / 1000);
+  }
+  execFileSync('rm', ['-f', `${dir}.e2e.npy`, `${dir}.e2e-signs.npy`]);
+  const s = best.seconds;
+  console.log(`end to end n=${n}: ${best.iterations} iterations, classify ${s.classify.toFixed(3)} s, iterate ${s.iterate.toFixed(3)} s, total ${s.total.toFixed(3)} s; CLI ${cliSeconds.toFixed(3)} s`);
+  return { n, iterations: best.iterations, classify: s.classify, iterate: s.iterate, total: s.total, cliSeconds };
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} logical cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB; Node ${process.versions.node} (V8 ${process.versions.v8})`;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const n of SIZES) rows.push(...(await benchSize(n)));
+  const e2e = await endToEnd(quick ? 400 : 1000);
+
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${quick ? ' -- --quick' : ''}\` (benchmark.js) on: ${machine()}.`,
+    'One thread. Input: synthetic, 20% outliers, 5° noise, float64. Rates are triplets per second',
+    '(C(n,3) triplets per classification or per product). The machine is shared and noisy:',
+    'compare rows of one run, not across runs.',
+    '',
+    '## Classification and product',
+    '',
+    '| n | triplets | backend | classify (s) | classify rate | product (s) | product rate |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) =>
+      `| ${r.n} | ${tripletCount(r.n).toLocaleString('en-US')} | ${r.backend} | ${r.classifySeconds.toFixed(4)} | ${rate(r.n, r.classifySeconds)} | ${r.productSeconds.toFixed(4)} | ${rate(r.n, r.productSeconds)} |`,
+    ),
+    '',
+    '## Wasm against the reference (same run)',
+    '',
+    '| n | classification speed-up | product speed-up |',
+    '|---|---|---|',
+    ...SIZES.map((n) => {
+      const w = rows.find((r) => r.n === n && r.backend === 'wasm')!;
+      const ref = rows.find((r) => r.n === n && r.backend === 'reference')!;
+      return `| ${n} | ${(ref.classifySeconds / w.classifySeconds).toFixed(0)}× | ${(ref.productSeconds / w.productSeconds).toFixed(0)}× |`;
+    }),
+    '',
+    `## End to end, Wasm, n = ${e2e.n}`,
+    '',
+    '`jsync()` from the estimates in memory to the signs (best of 3 after a warm-up), and the',
+    'command line `jsync run` as a user runs it (process start, .npy in and out; best of 3).',
+    '',
+    '| iterations | classify (s) | iterate (s) | total (s) | `jsync run` wall (s) |',
+    '|---|---|---|---|---|',
+    `| ${e2e.iterations} | ${e2e.classify.toFixed(3)} | ${e2e.iterate.toFixed(3)} | ${e2e.total.toFixed(3)} | ${e2e.cliSeconds.toFixed(3)} |`,
+    '',
+  ];
+  const out = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+  writeFileSync(out, lines.join('\n'));
+  console.log(`wrote ${out}`);
+}
+
+await main();
