@@ -1,8 +1,21 @@
-// Classification of triplets into their best J-configuration (0–3), two triplets per SIMD
-// step, from the difference formulation of design §3.4: the argmin of (c0, c1, c2, c3) only
-// needs c1 − c0, c2 − c1 and c3 − c0, which are cheap bilinear forms (about 30 multiplies
-// per triplet instead of ~100). All arithmetic is float64, whatever the storage type T.
-import { codeBytesUpTo, I_BLOCK, load1, load2, rowBase, rowLength } from './layout';
+// Classification of triplets into their best J-configuration (0–3), from the difference
+// formulation of design §3.4: the argmin of (c0, c1, c2, c3) only needs c1 − c0, c2 − c1 and
+// c3 − c0, which are cheap bilinear forms (about 30 multiplies per triplet instead of ~100).
+//
+// The codes are defined by float64 arithmetic (whatever the storage type T): `classifyRowPlain`,
+// two triplets per f64x2 step. That kernel is compute bound (~30 mul + ~25 add per triplet on
+// two lanes, ~0.1 G triplets/s), so the fast path (`classifyRowFiltered`) classifies four
+// triplets per f32x4 step from a float32 copy of the estimates, with a rigorous bound on how
+// far its differences can be from the float64 ones, and recomputes in float64 — with the same
+// formulas in the same order, so bit for bit like the float64 kernel — only the triplets whose
+// decision margin is within that bound (~1e−4 of them on noisy data). The codes are identical
+// to the float64 kernel's for every triplet.
+//
+// Codes are written in the block layout of layout.ts (one byte per four absolute k).
+import {
+  codeGroupBytes, codeRowBytes, codeRowOffset, filterBlockAt, FILTER_BLOCK_BYTES, I_BLOCK, load1, load2, quarters,
+  rowBase, rowLength,
+} from './layout';
 
 /**
  * Row Gram terms ⟨b0, b2⟩ and ⟨b1, b2⟩ of every estimate (b_r = row r), float64, indexed by
@@ -25,17 +38,31 @@ export function rowGram<T>(rows: usize, n: i32, gram0: usize, gram1: usize): voi
   }
 }
 
+/** Clears the code bits of the padding lanes (k ≤ j, k ≥ n) of row (i, j)'s first and last bytes. */
+// @ts-ignore: decorator
+@inline
+function maskPadding(n: i32, j: i32, out: usize): void {
+  const lanesFirst = <u32>0xf << <u32>((j + 1) & 3) & 0xf; // lanes k ≥ j + 1 of the first block
+  store<u8>(out, <u32>load<u8>(out) & (lanesFirst * 0x11));
+  const last = out + <usize>(codeRowBytes(n, j) - 1);
+  const lanesLast = <u32>0xf >> <u32>((4 - (n & 3)) & 3); // lanes k ≤ n − 1 of the last block
+  store<u8>(last, <u32>load<u8>(last) & (lanesLast * 0x11));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float64 kernel: the definition of the codes.
+// ---------------------------------------------------------------------------------------------
+
 /**
- * Writes the packed codes of row (i, j) — triplets (i, j, k) for k = j+1 … n−1, 4 per byte,
- * code of the t-th triplet at bits 2(t mod 4) — to `out`. Padding bits are zero.
- *
- * The SIMD loop runs over pairs of k and may read one entry past the end of a row; the
- * memory map pads every region so that this read stays inside memory, and the code of that
- * lane is discarded.
+ * Writes the packed codes of row (i, j) (layout.ts) in float64, two triplets per f64x2 step,
+ * four per block. The blocks start at the absolute k = 4⌊(j+1)/4⌋, so the first and last
+ * steps may read up to three entries before the start or past the end of a row's arrays:
+ * the memory map pads every region so that these reads stay inside memory, and the codes of
+ * those lanes are cleared.
  */
 // @ts-ignore: decorator
 @inline
-export function classifyRow<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, out: usize): void {
+export function classifyRowPlain<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, out: usize): void {
   const sz = <usize>sizeof<T>();
   const lenI = <usize>rowLength(n, i);
   const lenJ = <usize>rowLength(n, j);
@@ -54,100 +81,418 @@ export function classifyRow<T>(rows: usize, gram0: usize, gram1: usize, n: i32, 
   const A10 = f64x2.splat(a10), A11 = f64x2.splat(a11), A12 = f64x2.splat(a12);
   const A20 = f64x2.splat(a20), A21 = f64x2.splat(a21), A22 = f64x2.splat(a22);
 
-  // C = Rik: row i from position j − i (k = j + 1); B = Rjk: row j from position 0.
-  let pc = rowI + <usize>(j - i) * sz;
-  let pb = rowJ;
-  let pg0 = gram0 + <usize>rowBase(n, j) * 8;
-  let pg1 = gram1 + <usize>rowBase(n, j) * 8;
+  // From k = 4⌊(j+1)/4⌋: C = Rik at position k − i − 1 of row i, B = Rjk at k − j − 1 of row
+  // j (both may be negative, down to −3: wrapping usize arithmetic).
+  const k0 = (j + 1) & ~3;
+  let pc = rowI + <usize>(k0 - i - 1) * sz;
+  let pb = rowJ + <usize>(k0 - j - 1) * sz;
+  let pg0 = gram0 + <usize>(rowBase(n, j) + k0 - j - 1) * 8;
+  let pg1 = gram1 + <usize>(rowBase(n, j) + k0 - j - 1) * 8;
   const sI = lenI * sz, sJ = lenJ * sz;
-
   const zero = f64x2.splat(0);
-  const one = i64x2.splat(1), two = i64x2.splat(2), three = i64x2.splat(3);
-  let byte: u32 = 0;
-  let shift: u32 = 0;
-  const m = <i32>lenJ;
-  for (let t = 0; t < m; t += 2) {
-    const b00 = load2<T>(pb), b01 = load2<T>(pb + sJ), b02 = load2<T>(pb + 2 * sJ);
-    const b10 = load2<T>(pb + 3 * sJ), b11 = load2<T>(pb + 4 * sJ), b12 = load2<T>(pb + 5 * sJ);
-    const b20 = load2<T>(pb + 6 * sJ), b21 = load2<T>(pb + 7 * sJ), b22 = load2<T>(pb + 8 * sJ);
-    const c00 = load2<T>(pc), c01 = load2<T>(pc + sI), c02 = load2<T>(pc + 2 * sI);
-    const c10 = load2<T>(pc + 3 * sI), c11 = load2<T>(pc + 4 * sI), c12 = load2<T>(pc + 5 * sI);
-    const c20 = load2<T>(pc + 6 * sI), c21 = load2<T>(pc + 7 * sI), c22 = load2<T>(pc + 8 * sI);
-    const gb0 = v128.load(pg0), gb1 = v128.load(pg1);
+  const blocks = codeRowBytes(n, j);
+  let blk = 0;
+  do {
+    let byte: u32 = 0;
+    for (let half: u32 = 0; half < 4; half += 2) {
+      const b00 = load2<T>(pb), b01 = load2<T>(pb + sJ), b02 = load2<T>(pb + 2 * sJ);
+      const b10 = load2<T>(pb + 3 * sJ), b11 = load2<T>(pb + 4 * sJ), b12 = load2<T>(pb + 5 * sJ);
+      const b20 = load2<T>(pb + 6 * sJ), b21 = load2<T>(pb + 7 * sJ), b22 = load2<T>(pb + 8 * sJ);
+      const c00 = load2<T>(pc), c01 = load2<T>(pc + sI), c02 = load2<T>(pc + 2 * sI);
+      const c10 = load2<T>(pc + 3 * sI), c11 = load2<T>(pc + 4 * sI), c12 = load2<T>(pc + 5 * sI);
+      const c20 = load2<T>(pc + 6 * sI), c21 = load2<T>(pc + 7 * sI), c22 = load2<T>(pc + 8 * sI);
+      const gb0 = v128.load(pg0), gb1 = v128.load(pg1);
 
-    // u_c = a02 C0c + a12 C1c; p, q: the (0,2) and (1,2) parts of α.
-    const u0 = f64x2.add(f64x2.mul(A02, c00), f64x2.mul(A12, c10));
-    const u1 = f64x2.add(f64x2.mul(A02, c01), f64x2.mul(A12, c11));
-    const u2 = f64x2.add(f64x2.mul(A02, c02), f64x2.mul(A12, c12));
-    const p = f64x2.add(f64x2.mul(A00, c02), f64x2.mul(A10, c12));
-    const q = f64x2.add(f64x2.mul(A01, c02), f64x2.mul(A11, c12));
-    const alpha = f64x2.add(f64x2.mul(b02, p), f64x2.mul(b12, q));
-    const beta = f64x2.mul(b22, u2);
-    const h0 = f64x2.add(f64x2.mul(b00, c20), f64x2.mul(b01, c21));
-    const h1 = f64x2.add(f64x2.mul(b10, c20), f64x2.mul(b11, c21));
-    const gamma = f64x2.add(f64x2.mul(A20, h0), f64x2.mul(A21, h1));
-    const delta = f64x2.mul(A22, f64x2.add(f64x2.mul(b20, c20), f64x2.mul(b21, c21)));
-    const bc0 = f64x2.add(h0, f64x2.mul(b02, c22)); // ⟨b0, C2⟩
-    const bc1 = f64x2.add(h1, f64x2.mul(b12, c22)); // ⟨b1, C2⟩
+      // u_c = a02 C0c + a12 C1c; p, q: the (0,2) and (1,2) parts of α.
+      const u0 = f64x2.add(f64x2.mul(A02, c00), f64x2.mul(A12, c10));
+      const u1 = f64x2.add(f64x2.mul(A02, c01), f64x2.mul(A12, c11));
+      const u2 = f64x2.add(f64x2.mul(A02, c02), f64x2.mul(A12, c12));
+      const p = f64x2.add(f64x2.mul(A00, c02), f64x2.mul(A10, c12));
+      const q = f64x2.add(f64x2.mul(A01, c02), f64x2.mul(A11, c12));
+      const alpha = f64x2.add(f64x2.mul(b02, p), f64x2.mul(b12, q));
+      const beta = f64x2.mul(b22, u2);
+      const h0 = f64x2.add(f64x2.mul(b00, c20), f64x2.mul(b01, c21));
+      const h1 = f64x2.add(f64x2.mul(b10, c20), f64x2.mul(b11, c21));
+      const gamma = f64x2.add(f64x2.mul(A20, h0), f64x2.mul(A21, h1));
+      const delta = f64x2.mul(A22, f64x2.add(f64x2.mul(b20, c20), f64x2.mul(b21, c21)));
+      const bc0 = f64x2.add(h0, f64x2.mul(b02, c22)); // ⟨b0, C2⟩
+      const bc1 = f64x2.add(h1, f64x2.mul(b12, c22)); // ⟨b1, C2⟩
 
-    // d1 = (c1 − c0)/4, d3 = (c3 − c0)/4, d2 = d1 + (c2 − c1)/4.
-    const d1 = f64x2.sub(
-      f64x2.add(
-        f64x2.add(f64x2.add(f64x2.mul(b20, u0), f64x2.mul(b21, u1)), beta),
-        f64x2.add(f64x2.mul(A20, bc0), f64x2.mul(A21, bc1)),
-      ),
-      f64x2.add(f64x2.mul(g02, gb0), f64x2.mul(g12, gb1)),
-    );
-    const d3 = f64x2.add(f64x2.add(alpha, beta), f64x2.add(gamma, delta));
-    const d2 = f64x2.add(d1, f64x2.sub(f64x2.add(alpha, delta), f64x2.add(beta, gamma)));
+      // d1 = (c1 − c0)/4, d3 = (c3 − c0)/4, d2 = d1 + (c2 − c1)/4.
+      const d1 = f64x2.sub(
+        f64x2.add(
+          f64x2.add(f64x2.add(f64x2.mul(b20, u0), f64x2.mul(b21, u1)), beta),
+          f64x2.add(f64x2.mul(A20, bc0), f64x2.mul(A21, bc1)),
+        ),
+        f64x2.add(f64x2.mul(g02, gb0), f64x2.mul(g12, gb1)),
+      );
+      const d3 = f64x2.add(f64x2.add(alpha, beta), f64x2.add(gamma, delta));
+      const d2 = f64x2.add(d1, f64x2.sub(f64x2.add(alpha, delta), f64x2.add(beta, gamma)));
 
-    // argmin of (0, d1, d2, d3); strict comparisons keep the lowest index on ties.
-    const lt1 = f64x2.lt(d1, zero);
-    let best = v128.bitselect(d1, zero, lt1);
-    let code = v128.and(one, lt1);
-    const lt2 = f64x2.lt(d2, best);
-    best = v128.bitselect(d2, best, lt2);
-    code = v128.bitselect(two, code, lt2);
-    const lt3 = f64x2.lt(d3, best);
-    code = v128.bitselect(three, code, lt3);
+      // argmin of (0, d1, d2, d3); strict comparisons keep the lowest index on ties.
+      const lt1 = f64x2.lt(d1, zero);
+      const best1 = v128.bitselect(d1, zero, lt1);
+      const lt2 = f64x2.lt(d2, best1);
+      const best2 = v128.bitselect(d2, best1, lt2);
+      const lt3 = f64x2.lt(d3, best2);
+      const lo = v128.or(lt3, v128.andnot(lt1, lt2)); // code 1 or 3
+      const hi = v128.or(lt2, lt3); // code 2 or 3
+      byte |= (<u32>i64x2.bitmask(lo) | (<u32>i64x2.bitmask(hi) << 4)) << half;
 
-    let pairCode = <u32>i64x2.extract_lane(code, 0);
-    if (t + 1 < m) pairCode |= <u32>i64x2.extract_lane(code, 1) << 2;
-    byte |= pairCode << shift;
-    shift += 4;
-    if (shift == 8) {
-      store<u8>(out, byte);
-      out++;
-      byte = 0;
-      shift = 0;
+      pb += 2 * sz;
+      pc += 2 * sz;
+      pg0 += 16;
+      pg1 += 16;
     }
-    pb += 2 * sz;
-    pc += 2 * sz;
-    pg0 += 16;
-    pg1 += 16;
-  }
-  if (shift != 0) store<u8>(out, byte);
+    store<u8>(out + <usize>blk, byte);
+  } while (++blk < blocks);
+  maskPadding(n, j, out);
 }
 
 /**
- * Packed codes of every row (i, j) with i0 ≤ i < i1, in row order from `codes`: row (i, j)
- * starts at Σ_{i0 ≤ i' < i} codeBytesUpTo(n−2−i') + codeBytesUpTo(n−2−i) − codeBytesUpTo(n−1−j).
- * Visited in blocks of I_BLOCK values of i (see layout.ts).
+ * Code (0–3) of the single triplet (i, j, k) in float64, with exactly the operations, in
+ * exactly the order, of `classifyRowPlain` (IEEE operations are the same per lane and as
+ * scalars, and Wasm never fuses or reassociates), so the result is bit for bit the float64
+ * kernel's. Used for the few triplets that the float32 filter cannot decide.
  */
-export function classifyRange<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, codes: usize): void {
+function tripletCodeF64<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, k: i32): u32 {
+  const sz = <usize>sizeof<T>();
+  const sI = <usize>rowLength(n, i) * sz;
+  const sJ = <usize>rowLength(n, j) * sz;
+  const rowI = rows + 9 * <usize>rowBase(n, i) * sz;
+  const rowJ = rows + 9 * <usize>rowBase(n, j) * sz;
+  const pa = rowI + <usize>(j - i - 1) * sz;
+  const pb = rowJ + <usize>(k - j - 1) * sz;
+  const pc = rowI + <usize>(k - i - 1) * sz;
+  const a00 = load1<T>(pa), a01 = load1<T>(pa + sI), a02 = load1<T>(pa + 2 * sI);
+  const a10 = load1<T>(pa + 3 * sI), a11 = load1<T>(pa + 4 * sI), a12 = load1<T>(pa + 5 * sI);
+  const a20 = load1<T>(pa + 6 * sI), a21 = load1<T>(pa + 7 * sI), a22 = load1<T>(pa + 8 * sI);
+  const g02 = a00 * a02 + a10 * a12 + a20 * a22;
+  const g12 = a01 * a02 + a11 * a12 + a21 * a22;
+  const b00 = load1<T>(pb), b01 = load1<T>(pb + sJ), b02 = load1<T>(pb + 2 * sJ);
+  const b10 = load1<T>(pb + 3 * sJ), b11 = load1<T>(pb + 4 * sJ), b12 = load1<T>(pb + 5 * sJ);
+  const b20 = load1<T>(pb + 6 * sJ), b21 = load1<T>(pb + 7 * sJ), b22 = load1<T>(pb + 8 * sJ);
+  const c00 = load1<T>(pc), c01 = load1<T>(pc + sI), c02 = load1<T>(pc + 2 * sI);
+  const c10 = load1<T>(pc + 3 * sI), c11 = load1<T>(pc + 4 * sI), c12 = load1<T>(pc + 5 * sI);
+  const c20 = load1<T>(pc + 6 * sI), c21 = load1<T>(pc + 7 * sI), c22 = load1<T>(pc + 8 * sI);
+  const jk = <usize>(rowBase(n, j) + k - j - 1);
+  const gb0 = load<f64>(gram0 + jk * 8), gb1 = load<f64>(gram1 + jk * 8);
+
+  const u0 = a02 * c00 + a12 * c10;
+  const u1 = a02 * c01 + a12 * c11;
+  const u2 = a02 * c02 + a12 * c12;
+  const p = a00 * c02 + a10 * c12;
+  const q = a01 * c02 + a11 * c12;
+  const alpha = b02 * p + b12 * q;
+  const beta = b22 * u2;
+  const h0 = b00 * c20 + b01 * c21;
+  const h1 = b10 * c20 + b11 * c21;
+  const gamma = a20 * h0 + a21 * h1;
+  const delta = a22 * (b20 * c20 + b21 * c21);
+  const bc0 = h0 + b02 * c22;
+  const bc1 = h1 + b12 * c22;
+  const d1 = (b20 * u0 + b21 * u1 + beta + (a20 * bc0 + a21 * bc1)) - (g02 * gb0 + g12 * gb1);
+  const d3 = alpha + beta + (gamma + delta);
+  const d2 = d1 + (alpha + delta - (beta + gamma));
+
+  let best: f64 = 0;
+  let code: u32 = 0;
+  if (d1 < best) { best = d1; code = 1; }
+  if (d2 < best) { best = d2; code = 2; }
+  if (d3 < best) code = 3;
+  return code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float32 filter.
+// ---------------------------------------------------------------------------------------------
+
+/** Largest max|entry| for which the filter is used: keeps every float32 value far from overflow. */
+const FILTER_MAX_ABS: f64 = 1024;
+const TWO_M20: f64 = 9.5367431640625e-7; // 2⁻²⁰
+const TWO_M24: f64 = 5.9604644775390625e-8; // 2⁻²⁴, the float32 unit roundoff
+const TWO_M53: f64 = 1.1102230246251565e-16; // 2⁻⁵³, the float64 unit roundoff
+const TWO_M100: f64 = 7.888609052210118e-31; // 2⁻¹⁰⁰
+
+/**
+ * Writes the float32 filter copy (layout.ts) of the estimates and their row Gram terms, and
+ * in its header the decision threshold; returns max|entry|.
+ *
+ * The threshold. Let M = max|entry|. Each of d1, d2, d3 (design §3.4) is a sum of monomials
+ * ±a·b·c (|·| ≤ M³) and ±a·a·b·b (the Gram terms, |·| ≤ M⁴); counted with multiplicity, d2
+ * has the most: 24 + 18 (d1: 12 + 18, d3: 12). Along the path of any monomial the float32
+ * evaluation (the regrouped one of `filterBlocks`) rounds at most D = 11 times (≤ 4 input
+ * roundings, since the copy is rounded from float64, plus ≤ 8 operations; the Gram terms are
+ * float64 results rounded once), so
+ * |d̃ − d| ≤ γ_D·S with γ_D = D·u/(1 − D·u) < 12.5·2⁻²⁴ and S = 24M³ + 18M⁴ (standard
+ * forward error bound of sums of products). The float64 kernel's own values are within
+ * 16·2⁻⁵³·S of exact; 2⁻¹⁰⁰ covers float32 underflow (absolute errors ≤ 2⁻¹⁵⁰ per
+ * operation, amplified at most ~2³⁰ for M ≤ 1024). So E = (12.5·2⁻²⁴ + 16·2⁻⁵³)·S + 2⁻¹⁰⁰
+ * bounds the gap between each float32 difference and the float64 kernel's. A decision taken
+ * by comparing float32 values whose (rounded) difference exceeds T = 2E·(1 + 2⁻²⁰) is the
+ * float64 kernel's; otherwise the triplet is recomputed in float64.
+ *
+ * Where max|entry| > FILTER_MAX_ABS (or is not finite) the threshold is −1: the filter is not
+ * used and classification runs the float64 kernel only.
+ */
+export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
+  const sz = <usize>sizeof<T>();
+  const kEnd = 4 * quarters(n);
+  const nan = <f32>NaN;
+  let maxAbs: f64 = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const len = <usize>rowLength(n, i);
+    const base = <usize>rowBase(n, i);
+    const row = rows + 9 * base * sz;
+    const k0 = (i + 1) & ~3;
+    let blk = filterBlockAt(filt, n, i, k0);
+    for (let kb = k0; kb < kEnd; kb += 4) {
+      for (let lane = 0; lane < 4; lane++) {
+        const k = kb + lane;
+        const at = blk + <usize>lane * 4;
+        if (k > i && k < n) {
+          const t = <usize>(k - i - 1);
+          for (let e: usize = 0; e < 9; e++) {
+            const x = load1<T>(row + (e * len + t) * sz);
+            maxAbs = max(maxAbs, abs(x));
+            store<f32>(at + e * 16, <f32>x);
+          }
+          store<f32>(at + 144, <f32>load<f64>(gram0 + (base + t) * 8));
+          store<f32>(at + 160, <f32>load<f64>(gram1 + (base + t) * 8));
+        } else {
+          // NaN makes every difference of this lane NaN, which the filter treats as decided:
+          // padding lanes never take the float64 path (their codes are cleared).
+          for (let e: usize = 0; e < 11; e++) store<f32>(at + e * 16, nan);
+        }
+      }
+      blk += <usize>FILTER_BLOCK_BYTES;
+    }
+  }
+  let threshold: f64 = -1;
+  if (maxAbs <= FILTER_MAX_ABS) {
+    const m3 = maxAbs * maxAbs * maxAbs;
+    const s = 24 * m3 + 18 * m3 * maxAbs;
+    const e = (12.5 * TWO_M24 + 16 * TWO_M53) * s + TWO_M100;
+    threshold = 2 * e * (1 + TWO_M20);
+  }
+  store<f32>(filt, <f32>threshold);
+  store<f64>(filt + 8, maxAbs);
+  return maxAbs;
+}
+
+/**
+ * A condition that is never true (a bitmask is at most 15 < n + 16) but that neither
+ * Binaryen nor V8 can fold: branching on it ends a basic block (see filterBlocks).
+ */
+// @ts-ignore: decorator
+@inline
+function barrier(v: v128, n: i32): bool {
+  return i32x4.bitmask(v) == n + 16;
+}
+
+/** Whether the filter copy at `filt` exists and may be used. */
+// @ts-ignore: decorator
+@inline
+export function filterUsable(filt: usize): bool {
+  return filt != 0 && load<f32>(filt) >= 0;
+}
+
+/**
+ * The filter over the blocks 0 … `last` of row (i, j): writes each block's code byte to
+ * `out`, and returns (number of blocks with an undecided lane) · 2¹⁶ + (index of the last
+ * such block + 1). With `fix` (a constant: the loop is compiled twice) it also recomputes the
+ * undecided lanes in float64, patches their codes and returns how many it recomputed. The
+ * first pass runs without `fix` so that its loop holds no call: V8 then keeps more of its
+ * values in registers.
+ *
+ * One step takes one block (four consecutive k) from row j (B) and row i (C).
+ */
+// @ts-ignore: decorator
+@inline
+function filterBlocks<T>(
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, fix: bool,
+): i32 {
+  const sz = <usize>sizeof<T>();
+  const lenI = <usize>rowLength(n, i);
+  const rowI = rows + 9 * <usize>rowBase(n, i) * sz;
+  // A = Rij in float64 (for the Gram terms, as in the float64 kernel), splatted as float32.
+  const pa = rowI + <usize>(j - i - 1) * sz;
+  const a00 = load1<T>(pa), a01 = load1<T>(pa + lenI * sz), a02 = load1<T>(pa + 2 * lenI * sz);
+  const a10 = load1<T>(pa + 3 * lenI * sz), a11 = load1<T>(pa + 4 * lenI * sz), a12 = load1<T>(pa + 5 * lenI * sz);
+  const a20 = load1<T>(pa + 6 * lenI * sz), a21 = load1<T>(pa + 7 * lenI * sz), a22 = load1<T>(pa + 8 * lenI * sz);
+  const G02 = f32x4.splat(<f32>(a00 * a02 + a10 * a12 + a20 * a22));
+  const G12 = f32x4.splat(<f32>(a01 * a02 + a11 * a12 + a21 * a22));
+  const A00 = f32x4.splat(<f32>a00), A01 = f32x4.splat(<f32>a01), A02 = f32x4.splat(<f32>a02);
+  const A10 = f32x4.splat(<f32>a10), A11 = f32x4.splat(<f32>a11), A12 = f32x4.splat(<f32>a12);
+  const A20 = f32x4.splat(<f32>a20), A21 = f32x4.splat(<f32>a21), A22 = f32x4.splat(<f32>a22);
+  // |x| ≤ T as an integer comparison of the bits of |x| and T (both non-negative floats):
+  // bits(|x|) < bits(T) + 1.
+  const thrPlus1 = i32x4.splat(load<i32>(filt) + 1);
+  const absMask = i32x4.splat(0x7fffffff);
+  const zero = f32x4.splat(0);
+
+  const first = j + 1;
+  let pb = filterBlockAt(filt, n, j, first);
+  let pc = filterBlockAt(filt, n, i, first);
+  let lastUnsure = -1;
+  let unsureBlocks = 0;
+  let recomputed = 0;
+  // A do-while loop (a row has at least one block): V8 hoists loop-invariant values (the
+  // splats above) out of a loop only when the loop body dominates the loop's exit.
+  let blk = 0;
+  do {
+    // The float64 kernel's d1, d2, d3, regrouped to save operations: with the C-side
+    // combinations p, q, u_c (a_r· C_rc terms) and h_s = b_s0 C20 + b_s1 C21,
+    // α + δ = b02 p + b12 q + a22 h2, β + γ = b22 u2 + a20 h0 + a21 h1, and
+    // d1 = (β + γ) + b20 u0 + b21 u1 + C22 (a20 b02 + a21 b12) − (Gram terms).
+    //
+    // V8 issues all loads of a basic block before any arithmetic, and with 20 loads and 11
+    // splatted coefficients in 16 registers it spills heavily. Two never-taken branches on
+    // the results of a phase split the step into three blocks of fewer live values (~35%
+    // faster than one block, measured).
+    const c02 = v128.load(pc, 32), c12 = v128.load(pc, 80);
+    const p = f32x4.add(f32x4.mul(A00, c02), f32x4.mul(A10, c12));
+    const q = f32x4.add(f32x4.mul(A01, c02), f32x4.mul(A11, c12));
+    const u2 = f32x4.add(f32x4.mul(A02, c02), f32x4.mul(A12, c12));
+    const c00 = v128.load(pc, 0), c10 = v128.load(pc, 48);
+    const u0 = f32x4.add(f32x4.mul(A02, c00), f32x4.mul(A12, c10));
+    const c01 = v128.load(pc, 16), c11 = v128.load(pc, 64);
+    const u1 = f32x4.add(f32x4.mul(A02, c01), f32x4.mul(A12, c11));
+    if (barrier(v128.xor(v128.xor(v128.xor(p, q), v128.xor(u0, u1)), u2), n)) store<u8>(out, 0);
+    const c20 = v128.load(pc, 96), c21 = v128.load(pc, 112);
+    const b00 = v128.load(pb, 0), b01 = v128.load(pb, 16);
+    const b10 = v128.load(pb, 48), b11 = v128.load(pb, 64);
+    const b20 = v128.load(pb, 96), b21 = v128.load(pb, 112);
+    const h0 = f32x4.add(f32x4.mul(b00, c20), f32x4.mul(b01, c21));
+    const h1 = f32x4.add(f32x4.mul(b10, c20), f32x4.mul(b11, c21));
+    const h2 = f32x4.add(f32x4.mul(b20, c20), f32x4.mul(b21, c21));
+    const g = f32x4.add(f32x4.mul(A20, h0), f32x4.mul(A21, h1)); // γ
+    const dl = f32x4.mul(A22, h2); // δ
+    const y = f32x4.add(f32x4.mul(b20, u0), f32x4.mul(b21, u1));
+    if (barrier(v128.xor(v128.xor(g, dl), y), n)) store<u8>(out, 0);
+    const b02 = v128.load(pb, 32), b12 = v128.load(pb, 80), b22 = v128.load(pb, 128);
+    const c22 = v128.load(pc, 128);
+    const gb0 = v128.load(pb, 144), gb1 = v128.load(pb, 160);
+    const ad = f32x4.add(f32x4.add(f32x4.mul(b02, p), f32x4.mul(b12, q)), dl);
+    const bg = f32x4.add(f32x4.mul(b22, u2), g);
+    const x = f32x4.add(y, f32x4.mul(c22, f32x4.add(f32x4.mul(A20, b02), f32x4.mul(A21, b12))));
+    const d1 = f32x4.sub(f32x4.add(bg, x), f32x4.add(f32x4.mul(G02, gb0), f32x4.mul(G12, gb1)));
+    const d3 = f32x4.add(ad, bg);
+    const d2 = f32x4.add(d1, f32x4.sub(ad, bg));
+
+    // Tournament argmin of (0, d1, d2, d3): m01 = min(0, d1), m23 = min(d2, d3) (pmin: one
+    // instruction), f = m23 − m01. Code bit 1 = sign(f) (the winner is 2 or 3); bit 0 =
+    // sign(w), w = d3 − d2 if so, else d1. The decision is the float64 kernel's when |f| and
+    // |w| exceed the threshold (then there are no ties either).
+    const e = f32x4.sub(d3, d2);
+    const m01 = f32x4.pmin(zero, d1);
+    const m23 = f32x4.pmin(d2, d3);
+    const f = f32x4.sub(m23, m01);
+    const w = v128.bitselect(e, d1, i32x4.shr_s(f, 31));
+    const code = <u32>i32x4.bitmask(w) | (<u32>i32x4.bitmask(f) << 4);
+    store<u8>(out + <usize>blk, code);
+    const margin = i32x4.min_s(v128.and(w, absMask), v128.and(f, absMask));
+    const unsure = i32x4.bitmask(i32x4.lt_s(margin, thrPlus1));
+    if (fix) {
+      if (unsure != 0) {
+        // Rare: decide these lanes in float64, exactly like the float64 kernel.
+        let patched = code;
+        let lanes = unsure;
+        while (lanes != 0) {
+          const lane = ctz(lanes);
+          lanes &= lanes - 1;
+          const k = (first & ~3) + 4 * blk + lane;
+          if (k > j && k < n) {
+            const c = tripletCodeF64<T>(rows, gram0, gram1, n, i, j, k);
+            patched = (patched & ~(<u32>0x11 << lane)) | ((c & 1) << lane) | ((c >> 1) << (4 + lane));
+            recomputed++;
+          }
+        }
+        store<u8>(out + <usize>blk, patched);
+      }
+    } else {
+      lastUnsure = select(blk, lastUnsure, unsure != 0);
+      unsureBlocks += <i32>(unsure != 0);
+    }
+    pb += <usize>FILTER_BLOCK_BYTES;
+    pc += <usize>FILTER_BLOCK_BYTES;
+  } while (++blk <= last);
+  return fix ? recomputed : (unsureBlocks << 16) | (lastUnsure + 1);
+}
+
+// The float64 kernel for one row, out of line (the filtered path's fallback for degenerate rows).
+function classifyRowPlainF64(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, out: usize): void {
+  classifyRowPlain<f64>(rows, gram0, gram1, n, i, j, out);
+}
+function classifyRowPlainF32(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, out: usize): void {
+  classifyRowPlain<f32>(rows, gram0, gram1, n, i, j, out);
+}
+
+// Second pass of `classifyRowFiltered` over the blocks 0 … last (rare: kept out of line).
+function refilterRowF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
+  return filterBlocks<f64>(rows, gram0, gram1, filt, n, i, j, out, last, true);
+}
+function refilterRowF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
+  return filterBlocks<f32>(rows, gram0, gram1, filt, n, i, j, out, last, true);
+}
+
+/**
+ * As `classifyRowPlain` (same output, bit for bit), from the float32 filter copy, four
+ * triplets per f32x4 step. Returns how many triplets needed float64: when there are any, the
+ * row's blocks up to the last of them are filtered again, with the float64 patches — unless
+ * more than a quarter of the blocks have such triplets (degenerate data, e.g. ties
+ * everywhere), where redoing the whole row with the float64 kernel is cheaper (those rows
+ * count all their triplets).
+ */
+// @ts-ignore: decorator
+@inline
+export function classifyRowFiltered<T>(
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize,
+): i32 {
+  const blocks = codeRowBytes(n, j);
+  const found = filterBlocks<T>(rows, gram0, gram1, filt, n, i, j, out, blocks - 1, false);
+  if (found == 0) {
+    maskPadding(n, j, out);
+    return 0;
+  }
+  if (4 * (found >> 16) > blocks) {
+    if (sizeof<T>() == 8) classifyRowPlainF64(rows, gram0, gram1, n, i, j, out);
+    else classifyRowPlainF32(rows, gram0, gram1, n, i, j, out);
+    return n - 1 - j;
+  }
+  const last = (found & 0xffff) - 1;
+  const recomputed = sizeof<T>() == 8
+    ? refilterRowF64(rows, gram0, gram1, filt, n, i, j, out, last)
+    : refilterRowF32(rows, gram0, gram1, filt, n, i, j, out, last);
+  maskPadding(n, j, out);
+  return recomputed;
+}
+
+/**
+ * Packed codes of every row (i, j) with i0 ≤ i < i1, in row order from `codes` (layout.ts),
+ * visited in blocks of I_BLOCK values of i. Uses the float32 filter copy at `filt` when it is
+ * usable (filt = 0: none), else the float64 kernel; the codes are the same. Returns the number
+ * of triplets that the filter left to float64.
+ */
+export function classifyRange<T>(
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize,
+): i32 {
+  const filtered = filterUsable(filt);
+  let rechecks = 0;
   let blockStart = codes;
   for (let ib = i0; ib < i1; ib += I_BLOCK) {
     const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
-      let rowStart = blockStart;
-      const before = codeBytesUpTo(n - 1 - j);
+      let groupStart = blockStart;
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) {
-        const all = codeBytesUpTo(n - 2 - i);
-        classifyRow<T>(rows, gram0, gram1, n, i, j, rowStart + all - before);
-        rowStart += all;
+        const out = groupStart + codeRowOffset(n, i, j);
+        if (filtered) rechecks += classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, out);
+        else classifyRowPlain<T>(rows, gram0, gram1, n, i, j, out);
+        groupStart += codeGroupBytes(n, i);
       }
     }
-    for (let i = ib; i < ie; i++) blockStart += codeBytesUpTo(n - 2 - i);
+    for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
   }
+  return rechecks;
 }

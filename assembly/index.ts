@@ -1,7 +1,7 @@
 // The Wasm kernels' exports: concrete float64- and float32-storage instances of the generic
 // kernels. Every kernel takes byte pointers and sizes into the imported memory and never
 // allocates; ts/wasm/memory-map.ts decides where everything lives.
-import { classifyRange, rowGram } from './classify';
+import { buildFilter, classifyRange, rowGram } from './classify';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 
@@ -23,22 +23,34 @@ export function rowGramF32(rows: usize, n: i32, gram0: usize, gram1: usize): voi
   rowGram<f32>(rows, n, gram0, gram1);
 }
 
-export function classifyF64(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, codes: usize): void {
-  classifyRange<f64>(rows, gram0, gram1, n, i0, i1, codes);
+/** Writes the float32 filter copy at `filt` (after rowGram); returns max|entry|. */
+export function buildFilterF64(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
+  return buildFilter<f64>(rows, gram0, gram1, n, filt);
 }
-export function classifyF32(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, codes: usize): void {
-  classifyRange<f32>(rows, gram0, gram1, n, i0, i1, codes);
+export function buildFilterF32(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
+  return buildFilter<f32>(rows, gram0, gram1, n, filt);
+}
+
+/**
+ * Codes of the rows i0 ≤ i < i1. `filt`: the filter copy, or 0 to run the float64 kernel
+ * only (same codes, slower). Returns how many triplets the filter recomputed in float64.
+ */
+export function classifyF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize): i32 {
+  return classifyRange<f64>(rows, gram0, gram1, filt, n, i0, i1, codes);
+}
+export function classifyF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize): i32 {
+  return classifyRange<f32>(rows, gram0, gram1, filt, n, i0, i1, codes);
 }
 
 export function productStreamingF64(
-  rows: usize, gram0: usize, gram1: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
 ): void {
-  productStreaming<f64>(rows, gram0, gram1, table, n, i0, i1, v, y, scratch);
+  productStreaming<f64>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch);
 }
 export function productStreamingF32(
-  rows: usize, gram0: usize, gram1: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
 ): void {
-  productStreaming<f32>(rows, gram0, gram1, table, n, i0, i1, v, y, scratch);
+  productStreaming<f32>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch);
 }
 
 export function productWeightedF64(rows: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {

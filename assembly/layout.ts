@@ -5,6 +5,14 @@
 // order) as nine arrays, one per matrix entry: entry e of pair (i, k) sits at element
 // 9·base(i) + e·len(i) + (k − i − 1), len(i) = n − 1 − i. For a fixed (i, j) the entries of
 // B = Rjk and C = Rik are then contiguous in k, which is what SIMD wants (design §3.2).
+//
+// Everything indexed by triplets (i, j, k) — the float32 filter copy of the estimates and the
+// packed codes — is organised in blocks of four consecutive *absolute* k, k ≡ 0 mod 4: for a
+// row (i, j) the blocks run from k = 4⌊(j+1)/4⌋ to 4⌈n/4⌉ − 1, so the first block may hold
+// lanes k ≤ j and the last one lanes k ≥ n, which are padding. Then B = Rjk, C = Rik and the
+// code of (i, j, k) all sit in the same lane of their blocks, one loop step handles one
+// block with constant offsets from a few pointers (V8 does not strength-reduce per-load
+// address arithmetic), and every vector load is aligned.
 
 /** Pair index of (i, i + 1): the first pair of row i. */
 // @ts-ignore: decorator
@@ -18,13 +26,6 @@ export function rowBase(n: i32, i: i32): i32 {
 @inline
 export function rowLength(n: i32, i: i32): i32 {
   return n - 1 - i;
-}
-
-/** Bytes of packed codes of row (i, j): n − 1 − j triplets, 4 per byte, padded to a byte. */
-// @ts-ignore: decorator
-@inline
-export function codeRowBytes(n: i32, j: i32): i32 {
-  return (n - 1 - j + 3) >> 2;
 }
 
 /** Loads two consecutive stored entries as f64x2 (f32 storage is widened exactly). */
@@ -42,15 +43,6 @@ export function load1<T>(ptr: usize): f64 {
   return <f64>load<T>(ptr);
 }
 
-/** Σ_{m=1}^{M} ceil(m/4): bytes of packed codes of M consecutive rows (i, j) of lengths 1…M. */
-// @ts-ignore: decorator
-@inline
-export function codeBytesUpTo(M: i32): usize {
-  const q = <usize>(M >> 2);
-  const r = <usize>(M & 3);
-  return (q + 1) * (2 * q + r);
-}
-
 /**
  * Rows of i are processed in blocks of I_BLOCK: for a fixed j the estimates of row j (B) and
  * the vector entries of pairs (j, k) are then read once per block from cache instead of once
@@ -58,3 +50,73 @@ export function codeBytesUpTo(M: i32): usize {
  * untiled classification streamed ~12 GB at n = 1000).
  */
 export const I_BLOCK: i32 = 8;
+
+/** Blocks of four k that cover 0 … n − 1: ⌈n/4⌉. */
+// @ts-ignore: decorator
+@inline
+export function quarters(n: i32): i32 {
+  return (n + 3) >> 2;
+}
+
+/** S(x) = Σ_{m=1}^{x} ⌊m/4⌋ = 2q(q − 1) + q(r + 1) with x = 4q + r (x ≥ 0). */
+// @ts-ignore: decorator
+@inline
+export function quarterSum(x: i32): usize {
+  const q = <usize>(x >> 2);
+  const r = <usize>(x & 3);
+  return 2 * q * (q - 1) + q * (r + 1); // q − 1 wraps at q = 0, times 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed codes. Row (i, j) has one byte per block (k = 4⌊(j+1)/4⌋ … 4⌈n/4⌉ − 1): bit L holds
+// bit 0 of the code of lane L (k = 4b + L), bit 4 + L its bit 1; padding lanes hold 0. The
+// rows of one i follow each other (j = i+1 … n−2), and the groups of successive i too.
+// ---------------------------------------------------------------------------------------------
+
+/** Bytes of the packed codes of row (i, j): ⌈n/4⌉ − ⌊(j+1)/4⌋. */
+// @ts-ignore: decorator
+@inline
+export function codeRowBytes(n: i32, j: i32): i32 {
+  return quarters(n) - ((j + 1) >> 2);
+}
+
+/** Byte offset of row (i, j) from row (i, i+1): Σ_{j'=i+1}^{j−1} codeRowBytes(n, j'). */
+// @ts-ignore: decorator
+@inline
+export function codeRowOffset(n: i32, i: i32, j: i32): usize {
+  return <usize>(j - i - 1) * <usize>quarters(n) - (quarterSum(j) - quarterSum(i + 1));
+}
+
+/** Bytes of the packed codes of all rows (i, j), j = i+1 … n−2. */
+// @ts-ignore: decorator
+@inline
+export function codeGroupBytes(n: i32, i: i32): usize {
+  return codeRowOffset(n, i, n - 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float32 filter copy (see classify.ts): row i holds the blocks of k = 4⌊(i+1)/4⌋ …
+// 4⌈n/4⌉ − 1, each block FILTER_ENTRIES arrays of 4 float32: the nine matrix entries of the
+// pairs (i, k), then their row Gram terms ⟨b0, b2⟩ and ⟨b1, b2⟩ (rounded from float64). Lanes
+// of pairs that do not exist (k ≤ i, k ≥ n) hold NaN. A header (the decision threshold)
+// precedes the blocks.
+// ---------------------------------------------------------------------------------------------
+
+export const FILTER_ENTRIES: i32 = 11;
+export const FILTER_BLOCK_BYTES: i32 = FILTER_ENTRIES * 16;
+export const FILTER_HEADER_BYTES: i32 = 64;
+
+/** Index of the first block of row i: Σ_{i' < i} (⌈n/4⌉ − ⌊(i'+1)/4⌋) = i·⌈n/4⌉ − S(i). */
+// @ts-ignore: decorator
+@inline
+export function filterRowBlock(n: i32, i: i32): usize {
+  return <usize>i * <usize>quarters(n) - quarterSum(i);
+}
+
+/** Byte address of the block of row i that holds k (k ≥ 4⌊(i+1)/4⌋). */
+// @ts-ignore: decorator
+@inline
+export function filterBlockAt(filt: usize, n: i32, i: i32, k: i32): usize {
+  const block = filterRowBlock(n, i) + <usize>((k >> 2) - ((i + 1) >> 2));
+  return filt + <usize>FILTER_HEADER_BYTES + block * <usize>FILTER_BLOCK_BYTES;
+}

@@ -4,74 +4,158 @@
 // triplet normalised so that σij = +1, its contribution is the rank-one update
 // y[a] += σa·t, t = σ·v (design §3.3); the diagonal part Σ σa² v[a] = (n − 2)·v[a] that this
 // adds is removed once at the end by `subtractDiagonal`.
-import { codeBytesUpTo, I_BLOCK, rowBase } from './layout';
-import { classifyRow } from './classify';
+import { codeGroupBytes, codeRowOffset, I_BLOCK, rowBase } from './layout';
+import { classifyRowFiltered, classifyRowPlain, filterUsable } from './classify';
 
 const SIGN_BIT: u64 = 0x8000000000000000;
 
-/** Bytes of the sign table that `initSignTable` writes. */
-export const SIGN_TABLE_BYTES: i32 = 16 * 32;
+/** Bytes of the sign table that `initSignTable` writes: 256 code bytes × 64. */
+export const SIGN_TABLE_BYTES: i32 = 256 * 64;
 
 /**
- * For each nibble (two 2-bit codes, first triplet in the low bits) two v128 masks with the
- * sign bit set in the lanes whose σjk (first mask) or σik (second mask) is −1.
- * Normalised node signs: code 0 (+,+), 1 (−,−), 2 (−,+), 3 (+,−) for (σjk, σik).
+ * For each code byte (four triplets, layout.ts: bit L and bit 4 + L are the code of lane L)
+ * four v128 masks with the sign bit set in the float64 lanes whose σ is −1: σjk of lanes
+ * 0, 1; σik of lanes 0, 1; σjk of lanes 2, 3; σik of lanes 2, 3. Normalised node signs:
+ * code 0 (+,+), 1 (−,−), 2 (−,+), 3 (+,−) for (σjk, σik).
  */
 export function initSignTable(table: usize): void {
-  for (let nib: u32 = 0; nib < 16; nib++) {
-    for (let lane: u32 = 0; lane < 2; lane++) {
-      const code = (nib >> (2 * lane)) & 3;
+  for (let byte: u32 = 0; byte < 256; byte++) {
+    for (let lane: u32 = 0; lane < 4; lane++) {
+      const code = ((byte >> lane) & 1) | (((byte >> (4 + lane)) & 1) << 1);
       const negIk = code & 1;
       const negJk = ((code >> 1) ^ code) & 1;
-      store<u64>(table + nib * 32 + lane * 8, negJk ? SIGN_BIT : 0);
-      store<u64>(table + nib * 32 + 16 + lane * 8, negIk ? SIGN_BIT : 0);
+      const at = table + byte * 64 + (lane >> 1) * 32 + (lane & 1) * 8;
+      store<u64>(at, negJk ? SIGN_BIT : 0);
+      store<u64>(at + 16, negIk ? SIGN_BIT : 0);
     }
   }
 }
 
-/** Two triplets (k, k+1) of a row: the sign masks are the table entry at `entry`. */
+/** One triplet (i, j, k) in scalar code: code `code`, pair offsets `jk`, `ik` (bytes). */
 // @ts-ignore: decorator
 @inline
-function twoTriplets(entry: usize, vij: v128, vjk: usize, vik: usize, yjk: usize, yik: usize, acc: v128): v128 {
-  const mjk = v128.load(entry);
-  const mik = v128.load(entry, 16);
-  const t = f64x2.add(f64x2.add(vij, v128.xor(v128.load(vjk), mjk)), v128.xor(v128.load(vik), mik));
-  v128.store(yjk, f64x2.add(v128.load(yjk), v128.xor(t, mjk)));
-  v128.store(yik, f64x2.add(v128.load(yik), v128.xor(t, mik)));
-  return f64x2.add(acc, t);
+function oneTriplet(code: u32, vij: f64, v: usize, y: usize, jk: usize, ik: usize): f64 {
+  const sIk: f64 = code & 1 ? -1 : 1;
+  const sJk: f64 = ((code >> 1) ^ code) & 1 ? -1 : 1;
+  const t = vij + sJk * load<f64>(v + jk) + sIk * load<f64>(v + ik);
+  store<f64>(y + jk, load<f64>(y + jk) + sJk * t);
+  store<f64>(y + ik, load<f64>(y + ik) + sIk * t);
+  return t;
+}
+
+/** The code of triplet k of a row whose packed codes (first byte: block `blockLo`) start at `codes`. */
+// @ts-ignore: decorator
+@inline
+function codeAt(codes: usize, blockLo: i32, k: i32): u32 {
+  const byte = <u32>load<u8>(codes + <usize>((k >> 2) - blockLo));
+  return ((byte >> <u32>(k & 3)) & 1) | (((byte >> <u32>(4 + (k & 3))) & 1) << 1);
+}
+
+/**
+ * Contribution of the triplets (i, j, k), k > j, whose packed codes (layout.ts: one byte per
+ * block of four absolute k, from k = 4⌊(j+1)/4⌋) start at `codes`, and — when `two` — of the
+ * triplets (i2, j, k) too, whose codes start at `codes2`: the two rows share the pairs (j, k),
+ * so their v and y entries are loaded and stored once for both. Whole blocks inside j < k < n
+ * take the SIMD loop (one code byte → one 64-byte entry of the sign table, four triplets per
+ * row in two f64x2 steps); the lanes of a partial first or last block are done one by one.
+ */
+// @ts-ignore: decorator
+@inline
+function productRows(
+  codes: usize, codes2: usize, table: usize, n: i32, i: i32, i2: i32, j: i32, v: usize, y: usize, two: bool,
+): void {
+  const ij = <usize>(rowBase(n, i) + j - i - 1) * 8;
+  const ij2 = <usize>(rowBase(n, i2) + j - i2 - 1) * 8;
+  const vijScalar = load<f64>(v + ij);
+  const vij2Scalar = two ? load<f64>(v + ij2) : 0;
+  // Byte offsets of the pairs (j, k), (i, k) and (i2, k) are jkAt + 8k, ikAt + 8k, ik2At + 8k
+  // (wrapping arithmetic).
+  const jkAt = <usize>(rowBase(n, j) - j - 1) * 8;
+  const ikAt = <usize>(rowBase(n, i) - i - 1) * 8;
+  const ik2At = <usize>(rowBase(n, i2) - i2 - 1) * 8;
+  const kLo = j + 1;
+  const blockLo = kLo >> 2; // absolute block index of the rows' first byte
+  const kFull = (kLo + 3) & ~3; // first k of the first whole block
+  const kFullEnd = n & ~3; // end of the last whole block
+  let sum: f64 = 0;
+  let sum2: f64 = 0;
+  let k = kLo;
+  // Head: the lanes of a partial first block (or every lane when no block is whole).
+  const headEnd = min(kFull, n);
+  for (; k < headEnd; k++) {
+    sum += oneTriplet(codeAt(codes, blockLo, k), vijScalar, v, y, jkAt + <usize>k * 8, ikAt + <usize>k * 8);
+    if (two) sum2 += oneTriplet(codeAt(codes2, blockLo, k), vij2Scalar, v, y, jkAt + <usize>k * 8, ik2At + <usize>k * 8);
+  }
+  if (k < kFullEnd) {
+    const vij = f64x2.splat(vijScalar);
+    const vij2 = f64x2.splat(vij2Scalar);
+    let acc = f64x2.splat(0);
+    let acc2 = f64x2.splat(0);
+    const first = <usize>((k >> 2) - blockLo);
+    let pcode = codes + first;
+    let pcode2 = codes2 + first;
+    let pvjk = v + jkAt + <usize>k * 8;
+    let pyjk = y + jkAt + <usize>k * 8;
+    let pvik = v + ikAt + <usize>k * 8;
+    let pyik = y + ikAt + <usize>k * 8;
+    let pvik2 = v + ik2At + <usize>k * 8;
+    let pyik2 = y + ik2At + <usize>k * 8;
+    const pend = pcode + <usize>((kFullEnd - k) >> 2);
+    do {
+      // Row i, lanes 0–3: t = vij + σjk vjk + σik vik; y_jk += σjk t (kept in registers when
+      // `two`), y_ik += σik t.
+      const entry = table + (<usize>load<u8>(pcode) << 6);
+      const vjk0 = v128.load(pvjk), vjk1 = v128.load(pvjk, 16);
+      const mjk0 = v128.load(entry), mik0 = v128.load(entry, 16);
+      const mjk1 = v128.load(entry, 32), mik1 = v128.load(entry, 48);
+      const t0 = f64x2.add(f64x2.add(vij, v128.xor(vjk0, mjk0)), v128.xor(v128.load(pvik), mik0));
+      const t1 = f64x2.add(f64x2.add(vij, v128.xor(vjk1, mjk1)), v128.xor(v128.load(pvik, 16), mik1));
+      let yjk0 = f64x2.add(v128.load(pyjk), v128.xor(t0, mjk0));
+      let yjk1 = f64x2.add(v128.load(pyjk, 16), v128.xor(t1, mjk1));
+      v128.store(pyik, f64x2.add(v128.load(pyik), v128.xor(t0, mik0)));
+      v128.store(pyik, f64x2.add(v128.load(pyik, 16), v128.xor(t1, mik1)), 16);
+      acc = f64x2.add(acc, f64x2.add(t0, t1));
+      if (two) {
+        // Row i2, same k.
+        const entry2 = table + (<usize>load<u8>(pcode2) << 6);
+        const nk0 = v128.load(entry2), ni0 = v128.load(entry2, 16);
+        const nk1 = v128.load(entry2, 32), ni1 = v128.load(entry2, 48);
+        const s0 = f64x2.add(f64x2.add(vij2, v128.xor(vjk0, nk0)), v128.xor(v128.load(pvik2), ni0));
+        const s1 = f64x2.add(f64x2.add(vij2, v128.xor(vjk1, nk1)), v128.xor(v128.load(pvik2, 16), ni1));
+        yjk0 = f64x2.add(yjk0, v128.xor(s0, nk0));
+        yjk1 = f64x2.add(yjk1, v128.xor(s1, nk1));
+        v128.store(pyik2, f64x2.add(v128.load(pyik2), v128.xor(s0, ni0)));
+        v128.store(pyik2, f64x2.add(v128.load(pyik2, 16), v128.xor(s1, ni1)), 16);
+        acc2 = f64x2.add(acc2, f64x2.add(s0, s1));
+        pcode2++;
+        pvik2 += 32;
+        pyik2 += 32;
+      }
+      v128.store(pyjk, yjk0);
+      v128.store(pyjk, yjk1, 16);
+      pvjk += 32;
+      pyjk += 32;
+      pvik += 32;
+      pyik += 32;
+    } while (++pcode < pend);
+    sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    if (two) sum2 += f64x2.extract_lane(acc2, 0) + f64x2.extract_lane(acc2, 1);
+    k = kFullEnd;
+  }
+  // Tail: the lanes of a partial last block.
+  for (; k < n; k++) {
+    sum += oneTriplet(codeAt(codes, blockLo, k), vijScalar, v, y, jkAt + <usize>k * 8, ikAt + <usize>k * 8);
+    if (two) sum2 += oneTriplet(codeAt(codes2, blockLo, k), vij2Scalar, v, y, jkAt + <usize>k * 8, ik2At + <usize>k * 8);
+  }
+  store<f64>(y + ij, load<f64>(y + ij) + sum);
+  if (two) store<f64>(y + ij2, load<f64>(y + ij2) + sum2);
 }
 
 /** Contribution of the triplets (i, j, k), k > j, whose packed codes start at `codes`. */
 // @ts-ignore: decorator
 @inline
 export function productRow(codes: usize, table: usize, n: i32, i: i32, j: i32, v: usize, y: usize): void {
-  const ij = <usize>(rowBase(n, i) + j - i - 1);
-  const vijScalar = load<f64>(v + ij * 8);
-  const vij = f64x2.splat(vijScalar);
-  // Byte offsets of pair (j, j+1) and (i, j+1): the first k of the row.
-  const jk0 = <usize>rowBase(n, j) * 8;
-  const ik0 = <usize>(rowBase(n, i) + j - i) * 8;
-  const m = n - 1 - j;
-  let acc = f64x2.splat(0);
-  let t = 0;
-  for (; t + 4 <= m; t += 4) {
-    const b = <usize>load<u8>(codes + (t >> 2));
-    const o = <usize>t * 8;
-    acc = twoTriplets(table + (b & 15) * 32, vij, v + jk0 + o, v + ik0 + o, y + jk0 + o, y + ik0 + o, acc);
-    acc = twoTriplets(table + (b >> 4) * 32, vij, v + jk0 + o + 16, v + ik0 + o + 16, y + jk0 + o + 16, y + ik0 + o + 16, acc);
-  }
-  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; t < m; t++) {
-    const code = (<u32>load<u8>(codes + (t >> 2)) >> (2 * (t & 3))) & 3;
-    const sIk: f64 = code & 1 ? -1 : 1;
-    const sJk: f64 = ((code >> 1) ^ code) & 1 ? -1 : 1;
-    const o = <usize>t * 8;
-    const tt = vijScalar + sJk * load<f64>(v + jk0 + o) + sIk * load<f64>(v + ik0 + o);
-    store<f64>(y + jk0 + o, load<f64>(y + jk0 + o) + sJk * tt);
-    store<f64>(y + ik0 + o, load<f64>(y + ik0 + o) + sIk * tt);
-    sum += tt;
-  }
-  store<f64>(y + ij * 8, load<f64>(y + ij * 8) + sum);
+  productRows(codes, codes, table, n, i, i, j, v, y, false);
 }
 
 /**
@@ -83,29 +167,38 @@ export function productCached(codes: usize, table: usize, n: i32, i0: i32, i1: i
   for (let ib = i0; ib < i1; ib += I_BLOCK) {
     const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
-      let rowStart = blockStart;
-      const before = codeBytesUpTo(n - 1 - j);
+      let groupStart = blockStart;
       const iEnd = min(ie, j);
-      for (let i = ib; i < iEnd; i++) {
-        const all = codeBytesUpTo(n - 2 - i);
-        productRow(rowStart + all - before, table, n, i, j, v, y);
-        rowStart += all;
+      // Rows (i, j) and (i + 1, j) together: they share the pairs (j, k).
+      let i = ib;
+      for (; i + 1 < iEnd; i += 2) {
+        const groupNext = groupStart + codeGroupBytes(n, i);
+        productRows(
+          groupStart + codeRowOffset(n, i, j), groupNext + codeRowOffset(n, i + 1, j), table, n, i, i + 1, j, v, y, true,
+        );
+        groupStart = groupNext + codeGroupBytes(n, i + 1);
       }
+      if (i < iEnd) productRow(groupStart + codeRowOffset(n, i, j), table, n, i, j, v, y);
     }
-    for (let i = ib; i < ie; i++) blockStart += codeBytesUpTo(n - 2 - i);
+    for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
   }
 }
 
-/** As productCached, classifying each row into `scratch` (n/4 bytes) just before using it. */
+/**
+ * As productCached, classifying each row into `scratch` (⌈n/4⌉ bytes) just before using it,
+ * with the float32 filter copy at `filt` when it is usable (see classify.ts; 0: none).
+ */
 export function productStreaming<T>(
-  rows: usize, gram0: usize, gram1: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
 ): void {
+  const filtered = filterUsable(filt);
   for (let ib = i0; ib < i1; ib += I_BLOCK) {
     const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) {
-        classifyRow<T>(rows, gram0, gram1, n, i, j, scratch);
+        if (filtered) classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, scratch);
+        else classifyRowPlain<T>(rows, gram0, gram1, n, i, j, scratch);
         productRow(scratch, table, n, i, j, v, y);
       }
     }

@@ -36,24 +36,34 @@ function writeRows(rijs: FloatArray, n: number, target: Float64Array | Float32Ar
   }
 }
 
-/** Decides cached or streaming and checks that the problem fits at all. */
+/**
+ * Decides cached or streaming and checks that the problem fits at all. The float32 filter copy
+ * (the fast classification path, ~22·n² bytes) counts as part of the problem's own data: the
+ * codes are cached when they fit next to it. It is dropped only where the problem would not
+ * fit otherwise (or where cached codes are forced); without it the codes are the same, only
+ * classification is ~3× slower. With J-weighting nothing is classified in bulk: no filter.
+ */
 function choosePlan(n: number, elementBytes: number, heapBase: number, options: PrepareOptions): MemoryMap {
   const limit = Math.min(options.memoryBudget, MAX_WASM_BYTES);
   const limitText = () =>
     options.memoryBudget < MAX_WASM_BYTES ? `the memory budget is ${formatBytes(options.memoryBudget)}` : 'one Wasm memory holds at most 4 GiB';
-  const cached = planMemory(n, elementBytes, heapBase, true);
+  const plan = (cacheCodes: boolean, filter: boolean) => planMemory(n, elementBytes, heapBase, cacheCodes, filter);
+  const filter = !options.jWeighting;
   const wantCache = !options.jWeighting && options.codes !== 'streaming';
-  if (wantCache && cached.totalBytes <= limit) return cached;
-  if (wantCache && options.codes === 'cached') {
-    throw new JsyncInputError(`n = ${n} needs ${formatBytes(cached.totalBytes)} of Wasm memory with cached codes, but ${limitText()}`);
+  if (wantCache) {
+    const cached = plan(true, filter);
+    if (cached.totalBytes <= limit) return cached;
+    if (options.codes === 'cached') {
+      const lean = plan(true, false);
+      if (lean.totalBytes <= limit) return lean;
+      throw new JsyncInputError(`n = ${n} needs ${formatBytes(lean.totalBytes)} of Wasm memory with cached codes, but ${limitText()}`);
+    }
   }
-  const streaming = planMemory(n, elementBytes, heapBase, false);
-  if (streaming.totalBytes > limit) {
-    throw new JsyncInputError(
-      `n = ${n} needs ${formatBytes(streaming.totalBytes)} of Wasm memory even without cached codes, but ${limitText()}`,
-    );
-  }
-  return streaming;
+  const streaming = plan(false, filter);
+  if (streaming.totalBytes <= limit) return streaming;
+  const lean = plan(false, false);
+  if (lean.totalBytes <= limit) return lean;
+  throw new JsyncInputError(`n = ${n} needs ${formatBytes(lean.totalBytes)} of Wasm memory even without cached codes, but ${limitText()}`);
 }
 
 class WasmProblem implements JsyncProblem {
@@ -62,6 +72,8 @@ class WasmProblem implements JsyncProblem {
   readonly mode: ProductMode;
   readonly cached: boolean;
   classifySeconds = 0;
+  /** Triplets that the float32 filter left to float64 in the last classification (diagnostics). */
+  filterRechecks = 0;
   private memory: WebAssembly.Memory | undefined;
   private readonly f32: boolean;
 
@@ -91,7 +103,7 @@ class WasmProblem implements JsyncProblem {
   classify(): void {
     const { kernels: k, map, n } = this;
     const start = performance.now();
-    (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, n, 0, n - 2, map.codes);
+    this.filterRechecks = (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, map.filter, n, 0, n - 2, map.codes);
     this.classifySeconds = (performance.now() - start) / 1000;
   }
 
@@ -106,7 +118,7 @@ class WasmProblem implements JsyncProblem {
       (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(map.rows, n, 0, n - 2, map.v, map.y);
     } else {
       if (this.cached) k.productCached(map.codes, map.signTable, n, 0, n - 2, map.v, map.y);
-      else (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(map.rows, map.gram0, map.gram1, map.signTable, n, 0, n - 2, map.v, map.y, map.scratch);
+      else (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(map.rows, map.gram0, map.gram1, map.filter, map.signTable, n, 0, n - 2, map.v, map.y, map.scratch);
       k.subtractDiagonal(map.v, map.y, this.pairs, n);
     }
     y.set(yView);
@@ -116,7 +128,7 @@ class WasmProblem implements JsyncProblem {
     const { kernels: k, map, n } = this;
     let packedAt = map.codes;
     if (!this.cached) {
-      (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, n, 0, 1, map.anchorCodes);
+      (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, map.filter, n, 0, 1, map.anchorCodes);
       packedAt = map.anchorCodes;
     }
     const out = new Uint8Array(((n - 1) * (n - 2)) / 2);
@@ -161,6 +173,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions,
   writeRows(rijs, n, elementBytes === 4 ? new Float32Array(buffer, map.rows, 9 * map.pairs) : new Float64Array(buffer, map.rows, 9 * map.pairs));
   kernels.initSignTable(map.signTable);
   (elementBytes === 4 ? kernels.rowGramF32 : kernels.rowGramF64)(map.rows, n, map.gram0, map.gram1);
+  if (map.filter) (elementBytes === 4 ? kernels.buildFilterF32 : kernels.buildFilterF64)(map.rows, map.gram0, map.gram1, n, map.filter);
   const problem = new WasmProblem(n, kernels, memory, map, options.jWeighting);
   if (problem.cached) problem.classify();
   return problem;

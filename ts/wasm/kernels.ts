@@ -12,11 +12,15 @@ export interface KernelExports {
   initSignTable(table: number): void;
   rowGramF64(rows: number, n: number, gram0: number, gram1: number): void;
   rowGramF32(rows: number, n: number, gram0: number, gram1: number): void;
-  classifyF64(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, codes: number): void;
-  classifyF32(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, codes: number): void;
+  /** Writes the float32 filter copy; returns max|entry|. */
+  buildFilterF64(rows: number, gram0: number, gram1: number, n: number, filter: number): number;
+  buildFilterF32(rows: number, gram0: number, gram1: number, n: number, filter: number): number;
+  /** `filter` 0: float64 kernel only. Returns the number of triplets the filter recomputed in float64. */
+  classifyF64(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
+  classifyF32(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
   productCached(codes: number, table: number, n: number, i0: number, i1: number, v: number, y: number): void;
-  productStreamingF64(rows: number, gram0: number, gram1: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
-  productStreamingF32(rows: number, gram0: number, gram1: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
+  productStreamingF64(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
+  productStreamingF32(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
   productWeightedF64(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   productWeightedF32(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   subtractDiagonal(v: number, y: number, count: number, n: number): void;
