@@ -4,8 +4,9 @@
 import { buildFilter, classifyRange, rowGram } from './classify';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
+import { addInto } from './reduce';
 
-export { initSignTable, productCached, subtractDiagonal };
+export { addInto, initSignTable, productCached, subtractDiagonal };
 
 export function signTableBytes(): i32 {
   return SIGN_TABLE_BYTES;

@@ -9,19 +9,28 @@ export type FloatArray = Float64Array | Float32Array;
 
 export type BackendName = 'reference' | 'wasm';
 
-/** How a problem evaluates S·v: from codes cached once, or recomputing them per product. */
-export type ProductMode = 'cached' | 'streaming' | 'recompute';
+/**
+ * How a problem evaluates S·v: from codes classified once and kept in the backend's memory
+ * ('cached') or in per-thread stores beyond it ('paged'); by reclassifying every triplet in
+ * every product ('streaming'); or by recomputing the residuals ('recompute': J-weighting and
+ * the reference backend).
+ */
+export type ProductMode = 'cached' | 'paged' | 'streaming' | 'recompute';
+
+/**
+ * Where the triplet codes go: 'auto' picks the fastest that fits the memory budget;
+ * 'cached' (in the backend's memory, or paged beyond it), 'paged' (per-thread stores outside
+ * the Wasm memory) and 'streaming' (no codes kept) force one.
+ */
+export type CodesChoice = 'auto' | 'cached' | 'paged' | 'streaming';
 
 export interface PrepareOptions {
   /** Scale every edge sign by 1 − sqrt(best/alt) (ASPIRE's J_weighting). */
   jWeighting: boolean;
   /** Bytes the backend may use for its data; cached codes only when they fit. */
   memoryBudget: number;
-  /**
-   * 'auto': cache the codes when they fit the budget, else stream; 'cached' / 'streaming'
-   * force one (J-weighting always recomputes).
-   */
-  codes: 'auto' | 'cached' | 'streaming';
+  /** See CodesChoice; J-weighting always recomputes. */
+  codes: CodesChoice;
   /** Worker threads the backend may use (1 = the calling thread). */
   threads: number;
   signal?: AbortSignal;

@@ -5,9 +5,9 @@
  * power method → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
  */
 import type { BackendName, FloatArray, JsyncBackend, ProductMode } from './backend.js';
-import { JsyncInputError } from './errors.js';
+import { JsyncAbortError, JsyncInputError } from './errors.js';
 import { resolveOptions, type JsyncOptions } from './options.js';
-import { pairCount } from './pairs.js';
+import { pairCount, tripletCount } from './pairs.js';
 import { powerMethod, signsOf, throwIfAborted } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
@@ -53,6 +53,29 @@ async function chooseBackend(choice: 'auto' | 'wasm' | 'reference', caps: Capabi
   return referenceBackend;
 }
 
+/**
+ * Below this many triplets a default (not user-set) thread count is 1: starting workers
+ * (~30 ms each) would cost more than they save. The result does not depend on it.
+ */
+const THREADS_WORTH_IT = 2e6;
+
+function chooseThreads(requested: number | undefined, n: number, backend: BackendName, caps: Capabilities, warnings: string[]): number {
+  if (backend !== 'wasm') {
+    if (requested !== undefined && requested > 1) warnings.push(`threads: the ${backend} backend runs on one thread`);
+    return 1;
+  }
+  const wanted = requested ?? (tripletCount(n) < THREADS_WORTH_IT ? 1 : caps.cores);
+  if (wanted > 1 && !(caps.sharedMemory && caps.crossOriginIsolated)) {
+    warnings.push(
+      caps.runtime === 'browser' && !caps.crossOriginIsolated
+        ? 'threads: the page is not cross-origin isolated (no SharedArrayBuffer): running on one thread'
+        : 'threads: shared WebAssembly memory is unavailable here: running on one thread',
+    );
+    return 1;
+  }
+  return wanted;
+}
+
 export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promise<JsyncResult> {
   const started = performance.now();
   const n = validateEstimates(rijs);
@@ -62,15 +85,19 @@ export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promi
   const caps = await probe();
   const warnings: string[] = [];
   const backend = await chooseBackend(o.backend, caps, warnings);
-  if (o.threads !== undefined && o.threads > 1) warnings.push(`threads: ${o.threads} requested, but this version runs on one thread`);
+  const threads = chooseThreads(o.threads, n, backend.name, caps, warnings);
 
-  const problem = await backend.prepare(rijs, n, {
-    jWeighting: o.jWeighting,
-    memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
-    threads: 1,
-    codes: o.codes,
-    signal: o.signal,
-  });
+  const problem = await backend
+    .prepare(rijs, n, {
+      jWeighting: o.jWeighting,
+      memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
+      threads,
+      codes: o.codes,
+      signal: o.signal,
+    })
+    .catch((error) => {
+      throw o.signal?.aborted ? new JsyncAbortError() : error;
+    });
   try {
     throwIfAborted(o.signal);
     const startBegan = performance.now();
@@ -84,6 +111,8 @@ export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promi
       maxIters: o.maxIters,
       onProgress: o.onProgress,
       signal: o.signal,
+    }).catch((error) => {
+      throw o.signal?.aborted ? new JsyncAbortError() : error;
     });
     const finished = performance.now();
     if (!power.converged) warnings.push(`did not converge: residual ${power.residuals.at(-1)} after ${power.iterations} iterations (epsilon ${o.epsilon})`);

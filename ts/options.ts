@@ -2,7 +2,7 @@
  * Options of `jsync()`, their defaults and their validation. Unknown keys are errors: a typo
  * must not silently fall back to a default.
  */
-import type { FloatArray } from './backend.js';
+import type { CodesChoice, FloatArray } from './backend.js';
 import { JsyncInputError } from './errors.js';
 import type { PowerProgress } from './power.js';
 
@@ -29,8 +29,8 @@ export interface JsyncOptions {
   threads?: number;
   /** Bytes the backend may use; codes are cached only when they fit. Default: from the probe. */
   memoryBudget?: number;
-  /** 'auto' (default), or force 'cached' / 'streaming' products. */
-  codes?: 'auto' | 'cached' | 'streaming';
+  /** 'auto' (default): the fastest that fits; or force 'cached', 'paged' or 'streaming'. */
+  codes?: CodesChoice;
   /** Called after every power iteration. */
   onProgress?: (progress: PowerProgress) => void;
   /** Aborts the run: the promise rejects with an AbortError and everything is released. */
@@ -46,7 +46,7 @@ export interface ResolvedOptions {
   backend: BackendChoice;
   threads: number | undefined;
   memoryBudget: number | undefined;
-  codes: 'auto' | 'cached' | 'streaming';
+  codes: CodesChoice;
   onProgress: ((progress: PowerProgress) => void) | undefined;
   signal: AbortSignal | undefined;
 }
@@ -87,7 +87,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   const backend = oneOf('backend', o.backend, ['auto', 'wasm', 'reference'] as const, 'auto');
   if (o.threads !== undefined && (!Number.isSafeInteger(o.threads) || o.threads < 1)) fail(`option threads: expected a positive integer, got ${o.threads}`);
   if (o.memoryBudget !== undefined && (typeof o.memoryBudget !== 'number' || !(o.memoryBudget > 0))) fail(`option memoryBudget: expected a positive number of bytes, got ${o.memoryBudget}`);
-  const codes = oneOf('codes', o.codes, ['auto', 'cached', 'streaming'] as const, 'auto');
+  const codes = oneOf('codes', o.codes, ['auto', 'cached', 'paged', 'streaming'] as const, 'auto');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('option onProgress: expected a function');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail('option signal: expected an AbortSignal');
   return {

@@ -42,7 +42,8 @@ Run options:
   --seed S                        seed of the random start vector (default 0)
   --j-weighting                   weight edge signs by 1 − sqrt(best/alt) (ASPIRE's J_weighting)
   --memory-budget BYTES           codes are cached only if they fit (suffixes K, M, G allowed)
-  --codes auto|cached|streaming   force cached or streaming products (default auto)
+  --codes auto|cached|paged|streaming
+                                  where triplet codes live (default auto: the fastest that fits)
   --json                          print exactly one JSON object on standard output
 
 Input: NumPy .npy, float64 or float32, shape (P, 3, 3) or (P, 9), P = n(n−1)/2, pairs in the
@@ -140,7 +141,7 @@ function runOptions(values: Values): JsyncOptions {
     if (!(budget > 0)) throw new UsageError(`--memory-budget: expected a positive number of bytes`);
     options.memoryBudget = budget;
   }
-  const codes = choice(values, 'codes', ['auto', 'cached', 'streaming'] as const);
+  const codes = choice(values, 'codes', ['auto', 'cached', 'paged', 'streaming'] as const);
   if (codes) options.codes = codes;
   return options;
 }

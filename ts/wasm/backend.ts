@@ -1,16 +1,26 @@
 /**
- * The Wasm backend: AssemblyScript SIMD kernels on a memory this module owns.
+ * The Wasm backend: AssemblyScript SIMD kernels on a memory this module owns, on one thread
+ * or on a pool of worker threads sharing that memory.
  *
  * prepare() lays the estimates out per row (see assembly/layout.ts), computes the row Gram
- * terms, and — when the codes fit the memory budget — classifies every triplet once into
- * 2-bit codes ("cached"). Otherwise every product reclassifies row by row ("streaming").
- * With J-weighting every product recomputes the residuals (see assembly/weighted.ts).
+ * terms and the float32 filter copy, and — when the codes fit the memory budget — classifies
+ * every triplet once into 2-bit codes: in the Wasm memory ('cached'), or, past what one Wasm
+ * memory holds, in stores kept by the thread that owns each chunk ('paged'). Otherwise every
+ * product reclassifies row by row ('streaming'). With J-weighting every product recomputes
+ * the residuals (see assembly/weighted.ts).
+ *
+ * The work is split into chunks that depend on n only (chunks.ts); each chunk has its own
+ * partial output, summed in chunk order, so the results are bitwise the same for any number
+ * of threads.
  */
 import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMode } from '../backend.js';
 import { JsyncInputError } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
-import { instantiateKernels, simdKernelModule, type KernelExports } from './kernels.js';
-import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type MemoryMap } from './memory-map.js';
+import { partition, type Chunk } from './chunks.js';
+import { instantiateKernels, kernelModule } from './kernels.js';
+import { localLane, workerLane, type RunnerLane } from './lanes.js';
+import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type MemoryMap } from './memory-map.js';
+import type { RunnerSetup } from './runner.js';
 
 /** Heap base of the kernels' static data; read once from a throwaway instance. */
 let heapBasePromise: Promise<number> | undefined;
@@ -37,146 +47,184 @@ function writeRows(rijs: FloatArray, n: number, target: Float64Array | Float32Ar
 }
 
 /**
- * Decides cached or streaming and checks that the problem fits at all. The float32 filter copy
- * (the fast classification path, ~22·n² bytes) counts as part of the problem's own data: the
- * codes are cached when they fit next to it. It is dropped only where the problem would not
- * fit otherwise (or where cached codes are forced); without it the codes are the same, only
- * classification is ~3× slower. With J-weighting nothing is classified in bulk: no filter.
+ * Decides where the codes go and checks that the problem fits at all, in order of speed:
+ * codes in the Wasm memory, codes paged per thread (beyond 4 GiB), then streaming. The float32
+ * filter copy (~22·n² bytes, classification ~3× faster, same codes) counts as part of the
+ * problem's data; it is dropped only where nothing fits otherwise, or where cached codes are
+ * forced. With J-weighting nothing is classified in bulk: no codes, no filter.
  */
-function choosePlan(n: number, elementBytes: number, heapBase: number, options: PrepareOptions): MemoryMap {
-  const limit = Math.min(options.memoryBudget, MAX_WASM_BYTES);
-  const limitText = () =>
-    options.memoryBudget < MAX_WASM_BYTES ? `the memory budget is ${formatBytes(options.memoryBudget)}` : 'one Wasm memory holds at most 4 GiB';
-  const plan = (cacheCodes: boolean, filter: boolean) => planMemory(n, elementBytes, heapBase, cacheCodes, filter);
-  const filter = !options.jWeighting;
-  const wantCache = !options.jWeighting && options.codes !== 'streaming';
-  if (wantCache) {
-    const cached = plan(true, filter);
-    if (cached.totalBytes <= limit) return cached;
-    if (options.codes === 'cached') {
-      const lean = plan(true, false);
-      if (lean.totalBytes <= limit) return lean;
-      throw new JsyncInputError(`n = ${n} needs ${formatBytes(lean.totalBytes)} of Wasm memory with cached codes, but ${limitText()}`);
-    }
+function choosePlan(n: number, elementBytes: number, heapBase: number, chunks: Chunk[], lanes: number, options: PrepareOptions): MemoryMap {
+  const budget = options.memoryBudget;
+  const fits = (map: MemoryMap) => map.totalBytes <= Math.min(budget, MAX_WASM_BYTES) && map.totalBytes + map.pagedBytes <= budget;
+  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, heapBase, chunks, lanes, codes, filter });
+  const limitText = (map: MemoryMap) =>
+    map.totalBytes > MAX_WASM_BYTES ? 'one Wasm memory holds at most 4 GiB' : `the memory budget is ${formatBytes(budget)}`;
+
+  const candidates: Array<[CodeStorage, boolean]> = [];
+  if (options.jWeighting) {
+    candidates.push(['none', false]);
+  } else {
+    const forced = options.codes === 'cached' || options.codes === 'paged';
+    if (options.codes === 'auto' || options.codes === 'cached') candidates.push(['memory', true]);
+    if (options.codes !== 'streaming') candidates.push(['paged', true]);
+    if (options.codes === 'cached') candidates.push(['memory', false]);
+    if (forced) candidates.push(['paged', false]);
+    else candidates.push(['none', true], ['none', false]);
   }
-  const streaming = plan(false, filter);
-  if (streaming.totalBytes <= limit) return streaming;
-  const lean = plan(false, false);
-  if (lean.totalBytes <= limit) return lean;
-  throw new JsyncInputError(`n = ${n} needs ${formatBytes(lean.totalBytes)} of Wasm memory even without cached codes, but ${limitText()}`);
+  let last: MemoryMap | undefined;
+  for (const [codes, filter] of candidates) {
+    last = plan(codes, filter);
+    if (fits(last)) return last;
+  }
+  const smallest = last!;
+  const need = formatBytes(smallest.totalBytes + smallest.pagedBytes);
+  if (options.codes === 'cached' || options.codes === 'paged') {
+    throw new JsyncInputError(`n = ${n} needs ${need} of memory with cached codes, but ${limitText(smallest)}`);
+  }
+  throw new JsyncInputError(`n = ${n} needs ${need} of Wasm memory even without cached codes, but ${limitText(smallest)}`);
+}
+
+function modeOf(map: MemoryMap, jWeighting: boolean): ProductMode {
+  if (jWeighting) return 'recompute';
+  return map.codes === 'memory' ? 'cached' : map.codes === 'paged' ? 'paged' : 'streaming';
 }
 
 class WasmProblem implements JsyncProblem {
   readonly pairs: number;
-  readonly threads = 1;
   readonly mode: ProductMode;
   readonly cached: boolean;
   classifySeconds = 0;
-  /** Triplets that the float32 filter left to float64 in the last classification (diagnostics). */
+  /** Triplets that the float32 filter left to float64 in the classification (diagnostics). */
   filterRechecks = 0;
   private memory: WebAssembly.Memory | undefined;
-  private readonly f32: boolean;
+  /** Chunk indices per lane: chunk c belongs to lane c mod lanes (paged codes stay there). */
+  private readonly assignment: number[][];
+
+  private readonly stop = () => this.lanes.forEach((lane) => void lane.terminate());
 
   constructor(
     readonly n: number,
-    private readonly kernels: KernelExports,
     memory: WebAssembly.Memory,
     private readonly map: MemoryMap,
-    private readonly jWeighting: boolean,
+    private readonly chunks: Chunk[],
+    private readonly lanes: RunnerLane[],
+    jWeighting: boolean,
+    private readonly signal: AbortSignal | undefined,
   ) {
     this.pairs = pairCount(n);
     this.memory = memory;
-    this.f32 = map.elementBytes === 4;
-    this.cached = map.codes >= 0;
-    this.mode = jWeighting ? 'recompute' : this.cached ? 'cached' : 'streaming';
+    this.mode = modeOf(map, jWeighting);
+    this.cached = map.codes !== 'none';
+    this.assignment = lanes.map((_, lane) => chunks.map((c) => c.index).filter((c) => c % lanes.length === lane));
+    // An abort stops the workers at once, even inside a long kernel call; the pending call rejects.
+    signal?.addEventListener('abort', this.stop, { once: true });
+  }
+
+  get threads(): number {
+    return this.lanes.length;
   }
 
   get memoryBytes(): number {
-    return this.memory ? this.memory.buffer.byteLength : 0;
+    return (this.memory ? this.memory.buffer.byteLength : 0) + this.map.pagedBytes;
   }
 
-  private buffer(): ArrayBuffer {
+  private buffer(): ArrayBufferLike {
     if (!this.memory) throw new Error('this J-synchronization problem was disposed');
-    return this.memory.buffer as ArrayBuffer;
+    return this.memory.buffer;
   }
 
-  classify(): void {
-    const { kernels: k, map, n } = this;
+  async classify(): Promise<void> {
     const start = performance.now();
-    this.filterRechecks = (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, map.filter, n, 0, n - 2, map.codes);
+    const rechecks = await Promise.all(this.lanes.map((lane, k) => lane.classify(this.assignment[k])));
+    this.filterRechecks = rechecks.reduce((a, b) => a + b, 0);
     this.classifySeconds = (performance.now() - start) / 1000;
   }
 
   async multiply(v: Float64Array, y: Float64Array): Promise<void> {
-    const { kernels: k, map, n } = this;
+    const { map, lanes } = this;
     const buffer = this.buffer();
-    const vView = new Float64Array(buffer, map.v, this.pairs);
-    const yView = new Float64Array(buffer, map.y, this.pairs);
-    vView.set(v);
-    yView.fill(0);
-    if (this.jWeighting) {
-      (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(map.rows, n, 0, n - 2, map.v, map.y);
-    } else {
-      if (this.cached) k.productCached(map.codes, map.signTable, n, 0, n - 2, map.v, map.y);
-      else (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(map.rows, map.gram0, map.gram1, map.filter, map.signTable, n, 0, n - 2, map.v, map.y, map.scratch);
-      k.subtractDiagonal(map.v, map.y, this.pairs, n);
-    }
-    y.set(yView);
+    new Float64Array(buffer, map.v, this.pairs).set(v);
+    await Promise.all(lanes.map((lane, k) => lane.product(this.assignment[k])));
+    // Gather the partial outputs, each lane a range of pairs (same sums in the same order).
+    const step = Math.ceil(this.pairs / lanes.length);
+    await Promise.all(lanes.map((lane, k) => lane.reduce(Math.min(this.pairs, k * step), Math.min(this.pairs, (k + 1) * step))));
+    y.set(new Float64Array(buffer, map.partials[0], this.pairs));
   }
 
   async anchorCodes(): Promise<Uint8Array> {
-    const { kernels: k, map, n } = this;
-    let packedAt = map.codes;
-    if (!this.cached) {
-      (this.f32 ? k.classifyF32 : k.classifyF64)(map.rows, map.gram0, map.gram1, map.filter, n, 0, 1, map.anchorCodes);
-      packedAt = map.anchorCodes;
-    }
+    const { n } = this;
+    // Chunk 0, which holds row i = 0, is lane 0's.
+    const packed = await this.lanes[0].anchorCodes();
     const out = new Uint8Array(((n - 1) * (n - 2)) / 2);
-    unpackRowCodes(new Uint8Array(this.buffer(), packedAt, map.codesBytes || out.length), n, 0, out, 0);
+    unpackRowCodes(packed, n, 0, out, 0);
     return out;
   }
 
-  /** Every code, unpacked (cached problems only). */
+  /** Every code, unpacked (codes in memory only). */
   allCodes(): Uint8Array {
     const { map, n } = this;
-    const packed = new Uint8Array(this.buffer(), map.codes, map.codesBytes);
+    if (map.codes !== 'memory') throw new Error('allCodes() needs the codes in memory');
     const out = new Uint8Array(tripletCount(n));
-    let src = 0;
     let dst = 0;
-    for (let i = 0; i < n - 2; i++) {
-      dst = unpackRowCodes(packed.subarray(src), n, i, out, dst);
-      src += codeBytes(n, i, i + 1);
+    for (const chunk of this.chunks) {
+      const packed = new Uint8Array(this.buffer(), map.chunkCodes[chunk.index], map.chunkCodeBytes[chunk.index]);
+      for (let i = chunk.i0; i < chunk.i1; i++) dst = unpackRowCodes(packed.subarray(codeBytes(n, chunk.i0, i)), n, i, out, dst);
     }
     return out;
   }
 
   dispose(): void {
-    // Dropping the only reference lets the engine free the memory.
+    // Workers stop at once (also mid-computation); dropping the memory lets the engine free it.
+    this.signal?.removeEventListener('abort', this.stop);
+    this.stop();
     this.memory = undefined;
   }
 }
 
-async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions, forceCache = false): Promise<WasmProblem> {
+async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions): Promise<WasmProblem> {
   const heapBase = await kernelHeapBase();
   const elementBytes = rijs instanceof Float32Array ? 4 : 8;
-  const map = forceCache ? planMemory(n, elementBytes, heapBase, true) : choosePlan(n, elementBytes, heapBase, options);
-  if (map.totalBytes > MAX_WASM_BYTES) throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory; one Wasm memory holds at most 4 GiB`);
+  const chunks = partition(n);
+  const lanes = Math.max(1, Math.min(options.threads, chunks.length));
+  const map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
   const pages = Math.ceil(map.totalBytes / WASM_PAGE);
+  const shared = lanes > 1;
   let memory: WebAssembly.Memory;
   try {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
   } catch (error) {
     throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
   }
-  const kernels = await instantiateKernels(memory);
-  const buffer = memory.buffer as ArrayBuffer;
+  const module = await kernelModule(shared ? 'threads' : 'simd');
+  const kernels = await instantiateKernels(memory, module);
+  const buffer = memory.buffer;
   writeRows(rijs, n, elementBytes === 4 ? new Float32Array(buffer, map.rows, 9 * map.pairs) : new Float64Array(buffer, map.rows, 9 * map.pairs));
   kernels.initSignTable(map.signTable);
   (elementBytes === 4 ? kernels.rowGramF32 : kernels.rowGramF64)(map.rows, n, map.gram0, map.gram1);
   if (map.filter) (elementBytes === 4 ? kernels.buildFilterF32 : kernels.buildFilterF64)(map.rows, map.gram0, map.gram1, n, map.filter);
-  const problem = new WasmProblem(n, kernels, memory, map, options.jWeighting);
-  if (problem.cached) problem.classify();
-  return problem;
+
+  const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
+  const runnerLanes: RunnerLane[] = [];
+  const stopAll = () => runnerLanes.forEach((lane) => void lane.terminate());
+  options.signal?.addEventListener('abort', stopAll, { once: true });
+  try {
+    if (shared) {
+      const started = await Promise.allSettled(Array.from({ length: lanes }, (_, k) => workerLane(module, memory, setup(k))));
+      for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    } else {
+      runnerLanes.push(localLane(kernels, memory, setup(0)));
+    }
+    const problem = new WasmProblem(n, memory, map, chunks, runnerLanes, options.jWeighting, options.signal);
+    if (problem.cached) await problem.classify();
+    return problem;
+  } catch (error) {
+    stopAll();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
+  }
 }
 
 export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
@@ -184,7 +232,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
   /** Whether this runtime can compile the SIMD kernels. */
   async available(): Promise<boolean> {
     try {
-      await simdKernelModule();
+      await kernelModule('simd');
       return true;
     } catch {
       return false;
@@ -194,7 +242,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
     return prepareWasm(rijs, n, options);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
-    const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' }, true);
+    const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });
     try {
       return problem.allCodes();
     } finally {

@@ -3,7 +3,7 @@
  * process and instantiated on a memory that the caller owns (the kernels import it).
  */
 import { instantiate } from '@assemblyscript/loader';
-import { simdWasm } from './kernels.generated.js';
+import { simdWasm, threadsWasm } from './kernels.generated.js';
 
 /** Exports of assembly/index.ts (byte pointers are plain numbers). */
 export interface KernelExports {
@@ -24,6 +24,7 @@ export interface KernelExports {
   productWeightedF64(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   productWeightedF32(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   subtractDiagonal(v: number, y: number, count: number, n: number): void;
+  addInto(dst: number, src: number, count: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -33,17 +34,27 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-let simdModule: Promise<WebAssembly.Module> | undefined;
+/**
+ * 'simd': imports a plain memory (one thread). 'threads': imports a shared memory, so that
+ * worker threads can run the same kernels on the same data. Same source, same arithmetic.
+ */
+export type KernelVariant = 'simd' | 'threads';
 
-/** The SIMD build, compiled once. Rejects where the runtime lacks Wasm SIMD. */
-export function simdKernelModule(): Promise<WebAssembly.Module> {
-  simdModule ??= WebAssembly.compile(decodeBase64(simdWasm) as Uint8Array<ArrayBuffer>);
-  return simdModule;
+const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
+
+/** The compiled kernels, once per variant. Rejects where the runtime lacks Wasm SIMD. */
+export function kernelModule(variant: KernelVariant = 'simd'): Promise<WebAssembly.Module> {
+  let module = compiled.get(variant);
+  if (!module) {
+    module = WebAssembly.compile(decodeBase64(variant === 'simd' ? simdWasm : threadsWasm) as Uint8Array<ArrayBuffer>);
+    compiled.set(variant, module);
+  }
+  return module;
 }
 
-/** Instantiates the kernels on `memory`. */
-export async function instantiateKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
-  const module = await simdKernelModule();
-  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+/** Instantiates `module` (or the variant matching `memory`) on `memory`. */
+export async function instantiateKernels(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<KernelExports> {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const { exports } = await instantiate<Record<string, unknown>>(module ?? (await kernelModule(shared ? 'threads' : 'simd')), { env: { memory } });
   return exports as unknown as KernelExports;
 }

@@ -3,13 +3,15 @@
  * pointers from here; the formulas below mirror assembly/layout.ts.
  *
  * Regions, each 64-byte aligned and padded so that the SIMD loops' reads past the end of a
- * region (and the float64 classification kernel's reads of up to three entries before a row's
- * start, which land in the previous region's padding) stay inside memory: sign table, estimates (row layout), row Gram terms (2 × P float64),
- * the float32 filter copy of the estimates (classification's fast path, see
- * assembly/classify.ts; optional), v and y (P float64 each), one row of scratch codes,
- * anchor codes, and the cached codes.
+ * region (and the float64 classification kernel's reads of up to three entries before a
+ * row's start, which land in the previous region's padding) stay inside memory: sign table,
+ * estimates (row layout), row Gram terms (2 × P float64), the float32 filter copy of the
+ * estimates (classification's fast path, see assembly/classify.ts; optional), v, one partial
+ * output per chunk (ts/wasm/chunks.ts), scratch codes per lane, anchor codes, and the codes
+ * (in memory, or one paging window per lane).
  */
 import { pairCount } from '../pairs.js';
+import type { Chunk } from './chunks.js';
 
 export const WASM_PAGE = 65536;
 /** One wasm32 memory stops at 4 GiB. */
@@ -56,10 +58,30 @@ export function filterBytes(n: number): number {
   return 64 + 176 * blocks;
 }
 
+/**
+ * Where the triplet codes live. 'memory': in the Wasm memory, classified once. 'paged':
+ * classified once into per-chunk stores outside the Wasm memory (so that they can exceed its
+ * 4 GiB), copied through a window per lane for every product. 'none': every product
+ * reclassifies (streaming), or recomputes the residuals (J-weighting).
+ */
+export type CodeStorage = 'memory' | 'paged' | 'none';
+
+export interface PlanRequest {
+  n: number;
+  /** 8 for float64 estimates, 4 for float32. */
+  elementBytes: number;
+  heapBase: number;
+  chunks: Chunk[];
+  /** Threads that run kernels on this memory, each with its own scratch (and window). */
+  lanes: number;
+  codes: CodeStorage;
+  /** Whether the float32 filter copy exists (classification ~3× faster, same codes). */
+  filter: boolean;
+}
+
 export interface MemoryMap {
   n: number;
   pairs: number;
-  /** 8 for float64 estimates, 4 for float32. */
   elementBytes: number;
   signTable: number;
   rows: number;
@@ -68,20 +90,37 @@ export interface MemoryMap {
   /** The float32 filter copy, or 0 when classification runs in float64 only. */
   filter: number;
   v: number;
-  y: number;
-  scratch: number;
+  /**
+   * Per chunk, its partial output: pairs from `partialBase[c]` (the first pair of row i0) to
+   * P − 1, which are the only ones its triplets touch. Chunk 0's starts at pair 0 and receives
+   * the sum: it is y.
+   */
+  partials: number[];
+  partialBase: number[];
+  /** Per lane: one row of scratch codes (streaming). */
+  scratch: number[];
+  /** Packed codes of row i = 0 when they are not in memory anyway. */
   anchorCodes: number;
-  /** Cached codes of every row, or −1 when products stream. */
-  codes: number;
-  codesBytes: number;
+  codes: CodeStorage;
+  /** Per chunk: where its codes start ('memory') and how many bytes they take. */
+  chunkCodes: number[];
+  chunkCodeBytes: number[];
+  /** 'paged': per lane, the window codes are copied through, and its size. */
+  windows: number[];
+  windowBytes: number;
+  /** Bytes of the Wasm memory, and of the code stores outside it ('paged'). */
   totalBytes: number;
+  pagedBytes: number;
 }
 
-/**
- * The layout of a problem; `cacheCodes` decides whether the codes region exists, `filter`
- * whether the float32 filter copy does (classification is ~3× faster with it, same codes).
- */
-export function planMemory(n: number, elementBytes: number, heapBase: number, cacheCodes: boolean, filter = true): MemoryMap {
+/** The window of a paged lane: 128 MiB, or one row block of chunk 0 if that is larger. */
+function windowSize(n: number, chunks: Chunk[]): number {
+  const firstBlock = codeBytes(n, 0, Math.min(chunks[0].i1, 8));
+  return Math.max(128 * 2 ** 20, firstBlock);
+}
+
+export function planMemory(request: PlanRequest): MemoryMap {
+  const { n, elementBytes, heapBase, chunks, lanes, codes } = request;
   const pairs = pairCount(n);
   let at = align(heapBase);
   const take = (bytes: number): number => {
@@ -93,14 +132,21 @@ export function planMemory(n: number, elementBytes: number, heapBase: number, ca
   const rows = take(9 * pairs * elementBytes);
   const gram0 = take(8 * pairs);
   const gram1 = take(8 * pairs);
-  const filterAt = filter ? take(filterBytes(n)) : 0;
+  const filter = request.filter ? take(filterBytes(n)) : 0;
   const v = take(8 * pairs);
-  const y = take(8 * pairs);
-  const scratch = take(Math.ceil(n / 4));
+  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
+  const partials = partialBase.map((base) => take(8 * (pairs - base)));
+  const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
-  const codesBytes = cacheCodes ? codeBytes(n, 0, n - 2) : 0;
-  const codes = cacheCodes ? take(codesBytes) : -1;
-  return { n, pairs, elementBytes, signTable, rows, gram0, gram1, filter: filterAt, v, y, scratch, anchorCodes, codes, codesBytes, totalBytes: at };
+  const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
+  const chunkCodes = chunkCodeBytes.map((bytes) => (codes === 'memory' ? take(bytes) : -1));
+  const windowBytes = codes === 'paged' ? Math.min(windowSize(n, chunks), Math.max(...chunkCodeBytes)) : 0;
+  const windows = codes === 'paged' ? Array.from({ length: lanes }, () => take(windowBytes)) : [];
+  const pagedBytes = codes === 'paged' ? chunkCodeBytes.reduce((a, b) => a + b, 0) : 0;
+  return {
+    n, pairs, elementBytes, signTable, rows, gram0, gram1, filter, v, partials, partialBase, scratch, anchorCodes,
+    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, totalBytes: at, pagedBytes,
+  };
 }
 
 /**

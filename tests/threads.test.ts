@@ -1,0 +1,123 @@
+/**
+ * The Wasm backend on worker threads: products and signs bitwise equal for 1, 2 and 3
+ * threads in every mode (codes in memory, paged per worker, streaming, J-weighted); workers
+ * released after success, error and abort; no growth over repeated runs.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { JsyncProblem } from '../ts/backend.js';
+import { jsync } from '../ts/jsync.js';
+import { Random } from '../ts/random.js';
+import { referenceProduct } from '../ts/reference.js';
+import { generateSynthetic } from '../ts/synthetic.js';
+import { wasmBackend } from '../ts/wasm/backend.js';
+import { relativeError } from './support/backends.js';
+
+const data = generateSynthetic({ n: 150, seed: 71, noiseDeg: 6, outliers: 0.25 });
+const f32 = generateSynthetic({ n: 110, seed: 72, noiseDeg: 4, outliers: 0.1, dtype: 'float32' });
+
+function randomVector(length: number, seed: number): Float64Array {
+  const rng = new Random(seed);
+  return Float64Array.from({ length }, () => rng.normal());
+}
+
+const MODES = [
+  { label: 'codes in memory', codes: 'cached', jWeighting: false, mode: 'cached' },
+  { label: 'codes paged per worker', codes: 'paged', jWeighting: false, mode: 'paged' },
+  { label: 'streaming', codes: 'streaming', jWeighting: false, mode: 'streaming' },
+  { label: 'J-weighted', codes: 'auto', jWeighting: true, mode: 'recompute' },
+] as const;
+
+for (const input of [data, f32]) {
+  for (const { label, codes, jWeighting, mode } of MODES) {
+    test(`1, 2 and 3 threads give bitwise equal products (${label}, ${input.rijs instanceof Float32Array ? 'float32' : 'float64'})`, async (t) => {
+      const v = randomVector(input.pairs, 5);
+      const expected = new Float64Array(input.pairs);
+      referenceProduct(input.rijs, input.n, v, expected, jWeighting);
+      const products: Float64Array[] = [];
+      for (const threads of [1, 2, 3]) {
+        const problem: JsyncProblem = await wasmBackend.prepare(input.rijs, input.n, { jWeighting, memoryBudget: 2 ** 30, threads, codes });
+        try {
+          t.is(problem.threads, threads);
+          t.is(problem.mode, mode);
+          const y = new Float64Array(input.pairs);
+          await problem.multiply(v, y);
+          await problem.multiply(v, y); // a second product must not see the first's partials
+          t.true(relativeError(y, expected) <= 1e-12);
+          products.push(y);
+        } finally {
+          problem.dispose();
+        }
+      }
+      t.deepEqual(products[1], products[0]);
+      t.deepEqual(products[2], products[0]);
+    });
+  }
+}
+
+test('jsync: signs, residuals and eigenvalue are bitwise equal for 1, 2 and 3 threads', async (t) => {
+  const results = [];
+  for (const threads of [1, 2, 3]) results.push(await jsync(data.rijs, { threads, epsilon: 1e-8 }));
+  for (const result of results.slice(1)) {
+    t.deepEqual(result.signs, results[0].signs);
+    t.deepEqual(result.residuals, results[0].residuals);
+    t.true(Object.is(result.eigenvalue, results[0].eigenvalue));
+  }
+  t.deepEqual(results.map((r) => r.threads), [1, 2, 3]);
+});
+
+test('paged and streaming runs give the signs of the single-thread cached run', async (t) => {
+  const cached = await jsync(data.rijs, { threads: 1, codes: 'cached' });
+  const paged = await jsync(data.rijs, { threads: 2, codes: 'paged' });
+  const streaming = await jsync(data.rijs, { threads: 3, codes: 'streaming' });
+  t.is(cached.mode, 'cached');
+  t.is(paged.mode, 'paged');
+  t.true(paged.cached);
+  t.is(streaming.mode, 'streaming');
+  t.deepEqual(paged.signs, cached.signs);
+  t.deepEqual(streaming.signs, cached.signs);
+  t.deepEqual(paged.residuals, cached.residuals);
+});
+
+test('an error in one worker becomes an error of the run, not a hang', async (t) => {
+  const problem = await wasmBackend.prepare(data.rijs, data.n, { jWeighting: false, memoryBudget: 2 ** 30, threads: 2, codes: 'auto' });
+  // Stop one worker behind the problem's back, as a crash would.
+  const lanes = (problem as unknown as { lanes: Array<{ terminate(): Promise<void> }> }).lanes;
+  await lanes[1].terminate();
+  const v = randomVector(data.pairs, 1);
+  await t.throwsAsync(problem.multiply(v, new Float64Array(data.pairs)), { message: /worker 1/ });
+  problem.dispose();
+});
+
+const LIFECYCLE_SCRIPT = fileURLToPath(new URL('support/lifecycle.ts', import.meta.url));
+
+test('workers are released after success, error and abort: the process exits by itself', async (t) => {
+  const started = performance.now();
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', LIFECYCLE_SCRIPT], { timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+  t.is(code, 0, stderr);
+  t.regex(stdout, /success: 2 threads/);
+  t.regex(stdout, /error: .*worker/);
+  t.regex(stdout, /abort: AbortError/);
+  t.regex(stdout, /done/);
+  t.log(`child process ran and exited on its own in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test.serial('no memory growth over repeated threaded runs', async (t) => {
+  const small = generateSynthetic({ n: 80, seed: 73, noiseDeg: 5, outliers: 0.2 });
+  const run = () => jsync(small.rijs, { threads: 2, epsilon: 1e-4 });
+  for (let k = 0; k < 5; k++) await run();
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  for (let k = 0; k < 30; k++) await run();
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  const held = (u: NodeJS.MemoryUsage) => u.heapUsed + u.external + u.arrayBuffers;
+  t.log(`30 runs: held bytes ${((held(after) - held(before)) / 1024).toFixed(0)} KiB, RSS ${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB`);
+  t.true(held(after) - held(before) < 2 * 2 ** 20);
+  t.true(after.rss - before.rss < 64 * 2 ** 20);
+});

@@ -1,0 +1,63 @@
+/**
+ * The fixed partition of the work into chunks of rows i (design §3.5).
+ *
+ * Each chunk covers rows i0 ≤ i < i1 with about the same number of triplets; it is classified
+ * and multiplied as a unit, into its own partial output, and the partial outputs are summed
+ * in chunk order. The partition depends on n only — never on the number of threads — so the
+ * floating-point operations, and therefore the products and signs, are bitwise the same
+ * whatever the thread count. Boundaries are multiples of the kernels' row block (I_BLOCK in
+ * assembly/layout.ts) so that any sub-range the kernels are given starts a block, and the
+ * order of operations inside a chunk does not depend on how it is split either.
+ */
+export const ROW_BLOCK = 8;
+
+/** Chunks for large n: divides evenly among 1, 2, 3, 4, 6 and 12 threads. */
+export const MAX_CHUNKS = 12;
+
+export interface Chunk {
+  index: number;
+  i0: number;
+  i1: number;
+  triplets: number;
+}
+
+/** Triplets (i, j, k) with i fixed: C(n − 1 − i, 2). */
+export function tripletsOfRow(n: number, i: number): number {
+  const m = n - 1 - i;
+  return (m * (m - 1)) / 2;
+}
+
+export function partition(n: number): Chunk[] {
+  const rows = Math.max(0, n - 2);
+  const blocks = Math.ceil(rows / ROW_BLOCK);
+  const count = Math.max(1, Math.min(MAX_CHUNKS, blocks));
+  let total = 0;
+  for (let i = 0; i < rows; i++) total += tripletsOfRow(n, i);
+  const chunks: Chunk[] = [];
+  let i0 = 0;
+  let done = 0;
+  for (let c = 0; c < count; c++) {
+    let i1 = i0;
+    let triplets = 0;
+    if (c === count - 1) {
+      i1 = rows;
+    } else {
+      // Whole blocks until this chunk reaches its share of the remaining work.
+      const target = (total - done) / (count - c);
+      while (i1 < rows && triplets < target) {
+        const end = Math.min(rows, i1 + ROW_BLOCK);
+        let blockWork = 0;
+        for (let i = i1; i < end; i++) blockWork += tripletsOfRow(n, i);
+        // Stop before a block that overshoots by more than it would undershoot.
+        if (triplets > 0 && triplets + blockWork - target > target - triplets) break;
+        triplets += blockWork;
+        i1 = end;
+      }
+    }
+    if (c === count - 1) for (let i = i0; i < i1; i++) triplets += tripletsOfRow(n, i);
+    if (i1 > i0 || c === 0) chunks.push({ index: chunks.length, i0, i1, triplets });
+    done += triplets;
+    i0 = i1;
+  }
+  return chunks.filter((chunk) => chunk.i1 > chunk.i0 || chunks.length === 1);
+}
