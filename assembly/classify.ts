@@ -21,9 +21,9 @@ import {
  * Row Gram terms ⟨b0, b2⟩ and ⟨b1, b2⟩ of every estimate (b_r = row r), float64, indexed by
  * pair: they are shared by every i that meets the estimate as B = Rjk.
  */
-export function rowGram<T>(rows: usize, n: i32, gram0: usize, gram1: usize): void {
+export function rowGram<T>(rows: usize, n: i32, i0: i32, i1: i32, gram0: usize, gram1: usize): void {
   const sz = <usize>sizeof<T>();
-  for (let i = 0; i < n - 1; i++) {
+  for (let i = i0; i < i1; i++) {
     const len = <usize>rowLength(n, i);
     const base = <usize>rowBase(n, i);
     const row = rows + 9 * base * sz;
@@ -235,12 +235,12 @@ const TWO_M100: f64 = 7.888609052210118e-31; // 2⁻¹⁰⁰
  * Where max|entry| > FILTER_MAX_ABS (or is not finite) the threshold is −1: the filter is not
  * used and classification runs the float64 kernel only.
  */
-export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
+export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
   const sz = <usize>sizeof<T>();
   const kEnd = 4 * quarters(n);
   const nan = <f32>NaN;
   let maxAbs: f64 = 0;
-  for (let i = 0; i < n - 1; i++) {
+  for (let i = i0; i < i1; i++) {
     const len = <usize>rowLength(n, i);
     const base = <usize>rowBase(n, i);
     const row = rows + 9 * base * sz;
@@ -268,6 +268,14 @@ export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, 
       blk += <usize>FILTER_BLOCK_BYTES;
     }
   }
+  return maxAbs;
+}
+
+/**
+ * Writes the filter's error threshold (above) into its header once every row of the copy is
+ * built, from the largest |entry| of all rows (the maximum of buildFilter's results).
+ */
+export function finishFilter(filt: usize, maxAbs: f64): void {
   let threshold: f64 = -1;
   if (maxAbs <= FILTER_MAX_ABS) {
     const m3 = maxAbs * maxAbs * maxAbs;
@@ -277,7 +285,6 @@ export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, 
   }
   store<f32>(filt, <f32>threshold);
   store<f64>(filt + 8, maxAbs);
-  return maxAbs;
 }
 
 /**

@@ -1,12 +1,12 @@
 // The Wasm kernels' exports: concrete float64- and float32-storage instances of the generic
 // kernels. Every kernel takes byte pointers and sizes into the imported memory and never
 // allocates; ts/wasm/memory-map.ts decides where everything lives.
-import { buildFilter, classifyRange, rowGram } from './classify';
+import { buildFilter, classifyRange, finishFilter, rowGram } from './classify';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
 
-export { addInto, initSignTable, productCached, subtractDiagonal };
+export { addInto, finishFilter, initSignTable, productCached, subtractDiagonal };
 
 export function signTableBytes(): i32 {
   return SIGN_TABLE_BYTES;
@@ -17,19 +17,19 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-export function rowGramF64(rows: usize, n: i32, gram0: usize, gram1: usize): void {
-  rowGram<f64>(rows, n, gram0, gram1);
+export function rowGramF64(rows: usize, n: i32, i0: i32, i1: i32, gram0: usize, gram1: usize): void {
+  rowGram<f64>(rows, n, i0, i1, gram0, gram1);
 }
-export function rowGramF32(rows: usize, n: i32, gram0: usize, gram1: usize): void {
-  rowGram<f32>(rows, n, gram0, gram1);
+export function rowGramF32(rows: usize, n: i32, i0: i32, i1: i32, gram0: usize, gram1: usize): void {
+  rowGram<f32>(rows, n, i0, i1, gram0, gram1);
 }
 
-/** Writes the float32 filter copy at `filt` (after rowGram); returns max|entry|. */
-export function buildFilterF64(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
-  return buildFilter<f64>(rows, gram0, gram1, n, filt);
+/** Writes rows i0 ≤ i < i1 of the float32 filter copy at `filt` (after rowGram); returns their max|entry|. */
+export function buildFilterF64(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilter<f64>(rows, gram0, gram1, n, i0, i1, filt);
 }
-export function buildFilterF32(rows: usize, gram0: usize, gram1: usize, n: i32, filt: usize): f64 {
-  return buildFilter<f32>(rows, gram0, gram1, n, filt);
+export function buildFilterF32(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilter<f32>(rows, gram0, gram1, n, i0, i1, filt);
 }
 
 /**

@@ -7,7 +7,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JsyncProblem } from '../ts/backend.js';
-import { jsync } from '../ts/jsync.js';
+import { chooseThreads, jsync } from '../ts/jsync.js';
 import { Random } from '../ts/random.js';
 import { referenceProduct } from '../ts/reference.js';
 import { generateSynthetic } from '../ts/synthetic.js';
@@ -120,4 +120,20 @@ test.serial('no memory growth over repeated threaded runs', async (t) => {
   t.log(`30 runs: held bytes ${((held(after) - held(before)) / 1024).toFixed(0)} KiB, RSS ${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB`);
   t.true(held(after) - held(before) < 2 * 2 ** 20);
   t.true(after.rss - before.rss < 64 * 2 ** 20);
+});
+
+test('browsers without cross-origin isolation run on one thread, with a warning, never a crash', (t) => {
+  const browser = {
+    runtime: 'browser', version: 'test', wasmSimd: true, sharedMemory: false, crossOriginIsolated: false,
+    cores: 8, totalMemory: null, availableMemory: null, defaultMemoryBudget: 2 ** 30,
+  } as const;
+  const warnings: string[] = [];
+  t.is(chooseThreads(4, 500, 'wasm', browser, warnings), 1);
+  t.regex(warnings[0], /not cross-origin isolated/);
+  const isolated = { ...browser, sharedMemory: true, crossOriginIsolated: true };
+  const none: string[] = [];
+  t.is(chooseThreads(4, 500, 'wasm', isolated, none), 4);
+  t.is(chooseThreads(undefined, 500, 'wasm', isolated, none), 8, 'default: every core for a large problem');
+  t.is(chooseThreads(undefined, 50, 'wasm', isolated, none), 1, 'default: one thread for a small problem');
+  t.deepEqual(none, []);
 });

@@ -12,7 +12,7 @@ import { powerMethod, signsOf, throwIfAborted } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
 import { anchorStart, normalize, randomStart } from './start.js';
-import { validateEstimates } from './validate.js';
+import { validateShape } from './validate.js';
 import { wasmBackend } from './wasm/backend.js';
 
 export interface JsyncResult {
@@ -59,7 +59,7 @@ async function chooseBackend(choice: 'auto' | 'wasm' | 'reference', caps: Capabi
  */
 const THREADS_WORTH_IT = 2e6;
 
-function chooseThreads(requested: number | undefined, n: number, backend: BackendName, caps: Capabilities, warnings: string[]): number {
+export function chooseThreads(requested: number | undefined, n: number, backend: BackendName, caps: Capabilities, warnings: string[]): number {
   if (backend !== 'wasm') {
     if (requested !== undefined && requested > 1) warnings.push(`threads: the ${backend} backend runs on one thread`);
     return 1;
@@ -78,7 +78,7 @@ function chooseThreads(requested: number | undefined, n: number, backend: Backen
 
 export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promise<JsyncResult> {
   const started = performance.now();
-  const n = validateEstimates(rijs);
+  const n = validateShape(rijs);
   const pairs = pairCount(n);
   const o = resolveOptions(options, pairs);
   throwIfAborted(o.signal);

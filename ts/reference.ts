@@ -6,6 +6,7 @@
 import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions } from './backend.js';
 import { pairCount, pairIndex, tripletCount } from './pairs.js';
 import { bestConfiguration, edgeWeights, NODE_SIGNS, tripletResiduals } from './triplet.js';
+import { firstNonFinite, nonFiniteError } from './validate.js';
 
 /** Calls visit(i, j, k, ij, jk, ik) for every triplet i < j < k in lexicographic order. */
 function forEachTriplet(
@@ -93,6 +94,8 @@ class ReferenceProblem implements JsyncProblem {
 export const referenceBackend: JsyncBackend = {
   name: 'reference',
   async prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem> {
+    const bad = firstNonFinite(rijs);
+    if (bad >= 0) throw nonFiniteError(rijs, bad);
     return new ReferenceProblem(rijs, n, options.jWeighting);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {

@@ -1,40 +1,49 @@
 /**
- * Checks of the estimates before anything is computed: type, shape (9·n(n−1)/2 with n ≥ 3)
- * and finiteness. Every failure is a JsyncInputError naming the problem.
+ * Checks of the estimates: type and shape (9·n(n−1)/2 with n ≥ 3) before anything is computed,
+ * and finiteness, which the backends check while they first read the data (a separate pass
+ * over gigabytes of estimates would cost as much as laying them out). Every failure is a
+ * JsyncInputError naming the problem.
  */
 import type { FloatArray } from './backend.js';
 import { JsyncInputError } from './errors.js';
 import { imagesFromPairs } from './pairs.js';
 
-/** Returns n for valid estimates, or throws. `name` prefixes the message (a file name, say). */
-export function validateEstimates(rijs: unknown, name = 'rijs'): number {
+/** Returns n for estimates of a valid type and length, or throws. `name` prefixes the message. */
+export function validateShape(rijs: unknown, name = 'rijs'): number {
   if (!(rijs instanceof Float64Array) && !(rijs instanceof Float32Array)) {
     throw new JsyncInputError(`${name}: expected a Float64Array or Float32Array of 9·n(n−1)/2 numbers`);
   }
   if (rijs.length % 9 !== 0) {
     throw new JsyncInputError(`${name}: length ${rijs.length} is not a multiple of 9 (3×3 matrices)`);
   }
-  let n: number;
   try {
-    n = imagesFromPairs(rijs.length / 9);
+    return imagesFromPairs(rijs.length / 9);
   } catch (error) {
     throw new JsyncInputError(`${name}: ${(error as Error).message}`);
   }
-  const bad = firstNonFinite(rijs);
-  if (bad >= 0) {
-    const pair = Math.floor(bad / 9);
-    throw new JsyncInputError(
-      `${name}: entry ${bad % 9} of estimate ${pair} is ${rijs[bad]}; all entries must be finite numbers`,
-    );
-  }
-  return n;
 }
 
-function firstNonFinite(values: FloatArray): number {
-  for (let k = 0; k < values.length; k++) {
+/** Index of the first NaN or infinite value in values[from, to), or −1. */
+export function firstNonFinite(values: FloatArray, from = 0, to = values.length): number {
+  for (let k = from; k < to; k++) {
     // x − x is NaN exactly when x is NaN or ±Infinity.
     const x = values[k];
     if (x - x !== 0) return k;
   }
   return -1;
+}
+
+/** The error for a non-finite value at `index`. */
+export function nonFiniteError(rijs: FloatArray, index: number, name = 'rijs'): JsyncInputError {
+  return new JsyncInputError(
+    `${name}: entry ${index % 9} of estimate ${Math.floor(index / 9)} is ${rijs[index]}; all entries must be finite numbers`,
+  );
+}
+
+/** Shape and finiteness in one call, for callers outside the backends. */
+export function validateEstimates(rijs: unknown, name = 'rijs'): number {
+  const n = validateShape(rijs, name);
+  const bad = firstNonFinite(rijs as FloatArray);
+  if (bad >= 0) throw nonFiniteError(rijs as FloatArray, bad, name);
+  return n;
 }

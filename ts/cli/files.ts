@@ -3,16 +3,37 @@
  * the library's numeric path.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { FloatArray } from '../backend.js';
 import { JsyncInputError } from '../errors.js';
 import { parseNpy, serializeNpy, type NpyData } from '../npy.js';
+
+/**
+ * The whole file, in a SharedArrayBuffer where the runtime has one: worker threads then read
+ * the estimates in place, in parallel, instead of this thread copying them first.
+ */
+function readShared(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+    let offset = 0;
+    while (offset < size) {
+      const read = readSync(fd, bytes, offset, size - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return bytes.subarray(0, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Reads relative-rotation estimates: float32/float64, shape (P, 3, 3) or (P, 9). */
 export function readEstimates(path: string): FloatArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readShared(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new JsyncInputError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);

@@ -170,7 +170,9 @@ async function runWithProgress(rijs: Float64Array | Float32Array, options: Jsync
 
 function summaryJson(result: JsyncResult, extra: Record<string, unknown>): string {
   const { signs: _signs, ...rest } = result;
-  return JSON.stringify({ ...extra, ...rest });
+  // Peak resident memory of this process so far (file buffers, Wasm memory, workers).
+  const peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
+  return JSON.stringify({ ...extra, ...rest, peakMemoryBytes });
 }
 
 function summaryText(result: JsyncResult): string {

@@ -18,9 +18,10 @@ import { JsyncInputError } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelModule } from './kernels.js';
-import { localLane, workerLane, type RunnerLane } from './lanes.js';
+import { localLane, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type MemoryMap } from './memory-map.js';
-import type { RunnerSetup } from './runner.js';
+import { writeRows, type RunnerSetup } from './runner.js';
+import { nonFiniteError } from '../validate.js';
 
 /** Heap base of the kernels' static data; read once from a throwaway instance. */
 let heapBasePromise: Promise<number> | undefined;
@@ -33,17 +34,20 @@ function formatBytes(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** Copies the estimates (P × 9, row-major blocks) into the row layout of assembly/layout.ts. */
-function writeRows(rijs: FloatArray, n: number, target: Float64Array | Float32Array): void {
-  let pair = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const len = n - 1 - i;
-    const base = 9 * pair;
-    for (let t = 0; t < len; t++, pair++) {
-      const src = 9 * pair;
-      for (let e = 0; e < 9; e++) target[base + e * len + t] = rijs[src + e];
-    }
+/** Rows [0, n − 1) split into `parts` ranges of about equal numbers of pairs. */
+function rowRanges(n: number, parts: number): Array<[number, number]> {
+  const pairs = pairCount(n);
+  const ranges: Array<[number, number]> = [];
+  let i0 = 0;
+  let done = 0;
+  for (let part = 0; part < parts; part++) {
+    let i1 = i0;
+    const target = ((part + 1) * pairs) / parts;
+    while (i1 < n - 1 && (part === parts - 1 || done < target)) done += n - 1 - i1++;
+    ranges.push([i0, i1]);
+    i0 = i1;
   }
+  return ranges;
 }
 
 /**
@@ -182,40 +186,65 @@ class WasmProblem implements JsyncProblem {
 }
 
 async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions): Promise<WasmProblem> {
-  const heapBase = await kernelHeapBase();
-  const elementBytes = rijs instanceof Float32Array ? 4 : 8;
   const chunks = partition(n);
   const lanes = Math.max(1, Math.min(options.threads, chunks.length));
-  const map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
-  const pages = Math.ceil(map.totalBytes / WASM_PAGE);
   const shared = lanes > 1;
+  // Workers boot (~100 ms) while this thread plans and allocates the memory.
+  const spawned = shared ? Array.from({ length: lanes }, (_, k) => spawnWorker(k)) : [];
+  const stopSpawned = () => spawned.forEach((worker) => void worker.then((w) => w.terminate(), () => undefined));
   let memory: WebAssembly.Memory;
+  let map: MemoryMap;
+  let module: WebAssembly.Module;
+  const elementBytes = rijs instanceof Float32Array ? 4 : 8;
   try {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+    const heapBase = await kernelHeapBase();
+    map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
+    const pages = Math.ceil(map.totalBytes / WASM_PAGE);
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+    } catch (error) {
+      throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
+    }
+    module = await kernelModule(shared ? 'threads' : 'simd');
   } catch (error) {
-    throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
+    stopSpawned();
+    throw error;
   }
-  const module = await kernelModule(shared ? 'threads' : 'simd');
   const kernels = await instantiateKernels(memory, module);
-  const buffer = memory.buffer;
-  writeRows(rijs, n, elementBytes === 4 ? new Float32Array(buffer, map.rows, 9 * map.pairs) : new Float64Array(buffer, map.rows, 9 * map.pairs));
   kernels.initSignTable(map.signTable);
-  (elementBytes === 4 ? kernels.rowGramF32 : kernels.rowGramF64)(map.rows, n, map.gram0, map.gram1);
-  if (map.filter) (elementBytes === 4 ? kernels.buildFilterF32 : kernels.buildFilterF64)(map.rows, map.gram0, map.gram1, n, map.filter);
 
   const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
   const runnerLanes: RunnerLane[] = [];
-  const stopAll = () => runnerLanes.forEach((lane) => void lane.terminate());
+  const stopAll = () => {
+    runnerLanes.forEach((lane) => void lane.terminate());
+    stopSpawned();
+  };
   options.signal?.addEventListener('abort', stopAll, { once: true });
   try {
-    if (shared) {
-      const started = await Promise.allSettled(Array.from({ length: lanes }, (_, k) => workerLane(module, memory, setup(k))));
-      for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
-      const failed = started.find((result) => result.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    } else {
-      runnerLanes.push(localLane(kernels, memory, setup(0)));
+    // Workers start while this thread lays out the estimates (when they cannot read them).
+    const starting = shared
+      ? Promise.allSettled(spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))))
+      : Promise.resolve([{ status: 'fulfilled', value: localLane(kernels, memory, setup(0)) } as const]);
+    // Workers read the estimates directly when they live in shared memory (the CLI reads files
+    // so); otherwise this thread copies them in and the lanes do the rest.
+    const direct = !shared || rijs.buffer instanceof SharedArrayBuffer;
+    let firstBad = -1;
+    if (!direct) {
+      const rows = elementBytes === 4 ? new Float32Array(memory.buffer, map.rows, 9 * map.pairs) : new Float64Array(memory.buffer, map.rows, 9 * map.pairs);
+      firstBad = writeRows(rijs, n, 0, n - 1, rows);
     }
+    const started = await starting;
+    for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
+
+    // Gram terms and the filter copy, rows split among the lanes.
+    const prepared = await Promise.all(rowRanges(n, runnerLanes.length).map(([i0, i1], k) => runnerLanes[k].prepareRows(i0, i1, direct ? rijs : null)));
+    const bad = prepared.map((p) => p.firstNonFinite).filter((index) => index >= 0);
+    if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
+    if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
+
     const problem = new WasmProblem(n, memory, map, chunks, runnerLanes, options.jWeighting, options.signal);
     if (problem.cached) await problem.classify();
     return problem;

@@ -11,8 +11,11 @@
  */
 export const ROW_BLOCK = 8;
 
-/** Chunks for large n: divides evenly among 1, 2, 3, 4, 6 and 12 threads. */
-export const MAX_CHUNKS = 12;
+/**
+ * Chunks for large n: divides evenly among 1, 2, 3 and 6 threads. Each chunk's partial output
+ * costs ~0.6·P·8 bytes (written, zeroed and summed every product), so no more than needed.
+ */
+export const MAX_CHUNKS = 6;
 
 export interface Chunk {
   index: number;

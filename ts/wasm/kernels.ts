@@ -10,11 +10,13 @@ export interface KernelExports {
   heapBase(): number;
   signTableBytes(): number;
   initSignTable(table: number): void;
-  rowGramF64(rows: number, n: number, gram0: number, gram1: number): void;
-  rowGramF32(rows: number, n: number, gram0: number, gram1: number): void;
-  /** Writes the float32 filter copy; returns max|entry|. */
-  buildFilterF64(rows: number, gram0: number, gram1: number, n: number, filter: number): number;
-  buildFilterF32(rows: number, gram0: number, gram1: number, n: number, filter: number): number;
+  rowGramF64(rows: number, n: number, i0: number, i1: number, gram0: number, gram1: number): void;
+  rowGramF32(rows: number, n: number, i0: number, i1: number, gram0: number, gram1: number): void;
+  /** Writes rows i0 ≤ i < i1 of the float32 filter copy; returns their max|entry|. */
+  buildFilterF64(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, filter: number): number;
+  buildFilterF32(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, filter: number): number;
+  /** Writes the filter's error threshold from the largest |entry| of all rows. */
+  finishFilter(filter: number, maxAbs: number): void;
   /** `filter` 0: float64 kernel only. Returns the number of triplets the filter recomputed in float64. */
   classifyF64(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
   classifyF32(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;

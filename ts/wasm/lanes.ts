@@ -3,10 +3,13 @@
  * thread on a shared memory. Same interface, so the backend does not care which.
  */
 import { startLane, workerUrl, type Lane } from '../threads/lane.js';
-import { ChunkRunner, type RunnerSetup } from './runner.js';
+import type { FloatArray } from '../backend.js';
+import { ChunkRunner, type PreparedRows, type RunnerSetup } from './runner.js';
 import type { KernelExports } from './kernels.js';
 
 export interface RunnerLane {
+  /** See ChunkRunner.prepareRows; `rijs` must be shareable with the lane (or null). */
+  prepareRows(i0: number, i1: number, rijs: FloatArray | null): Promise<PreparedRows>;
   classify(chunks: number[]): Promise<number>;
   product(chunks: number[]): Promise<void>;
   reduce(p0: number, p1: number): Promise<void>;
@@ -43,6 +46,10 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
     if (stopped) throw new Error('lane stopped');
   };
   return {
+    async prepareRows(i0, i1, rijs) {
+      check();
+      return runner.prepareRows(i0, i1, rijs);
+    },
     async classify(chunks) {
       let rechecks = 0;
       await eachChunk(chunks, check, (c) => (rechecks += runner.classify([c])));
@@ -65,20 +72,25 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
   };
 }
 
-/** A worker thread as a lane, on the shared `memory`. */
-export async function workerLane(module: WebAssembly.Module, memory: WebAssembly.Memory, setup: RunnerSetup): Promise<RunnerLane> {
-  const lane: Lane = await startLane(workerUrl(import.meta.url, 'worker'), `worker ${setup.lane}`);
+/** Starts a worker thread for a lane; it loads its code while the caller prepares memory. */
+export function spawnWorker(lane: number): Promise<Lane> {
+  return startLane(workerUrl(import.meta.url, 'worker'), `worker ${lane}`);
+}
+
+/** A started worker as a lane, on the shared `memory`. */
+export async function workerLane(worker: Lane, module: WebAssembly.Module, memory: WebAssembly.Memory, setup: RunnerSetup): Promise<RunnerLane> {
   try {
-    await lane.call('init', { module, memory, setup });
+    await worker.call('init', { module, memory, setup });
   } catch (error) {
-    await lane.terminate();
+    await worker.terminate();
     throw error;
   }
   return {
-    classify: (chunks) => lane.call<number>('classify', chunks),
-    product: (chunks) => lane.call<void>('product', chunks),
-    reduce: (p0, p1) => lane.call<void>('reduce', [p0, p1]),
-    anchorCodes: () => lane.call<Uint8Array>('anchorCodes', null),
-    terminate: () => lane.terminate(),
+    prepareRows: (i0, i1, rijs) => worker.call<PreparedRows>('prepareRows', [i0, i1, rijs]),
+    classify: (chunks) => worker.call<number>('classify', chunks),
+    product: (chunks) => worker.call<void>('product', chunks),
+    reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
+    anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),
+    terminate: () => worker.terminate(),
   };
 }

@@ -3,6 +3,7 @@
  * worker thread on a shared memory (ts/wasm/worker.ts). Everything a lane does goes through
  * this class, so one thread and many threads execute exactly the same operations.
  */
+import type { FloatArray } from '../backend.js';
 import { codeBytes, type MemoryMap } from './memory-map.js';
 import type { KernelExports } from './kernels.js';
 import type { Chunk } from './chunks.js';
@@ -21,6 +22,37 @@ export interface RunnerSetup {
  * boundaries are multiples of the kernels' row block, so the operations are the same.
  */
 const ROWS_PER_CALL = 32;
+
+/**
+ * Copies the estimates of rows i0 ≤ i < i1 (P × 9, row-major blocks) into the row layout of
+ * assembly/layout.ts, checking that they are finite on the way; returns the input index of
+ * the first non-finite value, or −1.
+ */
+export function writeRows(rijs: FloatArray, n: number, i0: number, i1: number, target: Float64Array | Float32Array): number {
+  let pair = (i0 * (2 * n - i0 - 1)) / 2;
+  let bad = -1;
+  for (let i = i0; i < i1; i++) {
+    const len = n - 1 - i;
+    const base = 9 * pair;
+    for (let t = 0; t < len; t++, pair++) {
+      const src = 9 * pair;
+      for (let e = 0; e < 9; e++) {
+        const x = rijs[src + e];
+        // x − x is NaN exactly when x is NaN or ±Infinity.
+        if (x - x !== 0 && bad < 0) bad = src + e;
+        target[base + e * len + t] = x;
+      }
+    }
+  }
+  return bad;
+}
+
+export interface PreparedRows {
+  /** Input index of the first non-finite value of these rows, or −1. */
+  firstNonFinite: number;
+  /** Largest |entry| of these rows (for the filter's error threshold), 0 without a filter. */
+  maxAbs: number;
+}
 
 export class ChunkRunner {
   private readonly f32: boolean;
@@ -59,6 +91,25 @@ export class ChunkRunner {
     const { kernels: k, setup } = this;
     const m = setup.map;
     return (this.f32 ? k.classifyF32 : k.classifyF64)(m.rows, m.gram0, m.gram1, m.filter, m.n, a, b, at);
+  }
+
+  /**
+   * Lays out (when `rijs` is given; else the caller already did), then computes the row Gram
+   * terms and the float32 filter copy of rows i0 ≤ i < i1. Rows are independent: lanes can
+   * prepare disjoint ranges at the same time (and touch their memory pages in parallel).
+   */
+  prepareRows(i0: number, i1: number, rijs: FloatArray | null): PreparedRows {
+    const { kernels: k } = this;
+    const m = this.setup.map;
+    let bad = -1;
+    if (rijs) {
+      const target = this.f32 ? new Float32Array(this.memory.buffer, m.rows, 9 * m.pairs) : new Float64Array(this.memory.buffer, m.rows, 9 * m.pairs);
+      bad = writeRows(rijs, m.n, i0, i1, target);
+      if (bad >= 0) return { firstNonFinite: bad, maxAbs: 0 };
+    }
+    (this.f32 ? k.rowGramF32 : k.rowGramF64)(m.rows, m.n, i0, i1, m.gram0, m.gram1);
+    const maxAbs = m.filter ? (this.f32 ? k.buildFilterF32 : k.buildFilterF64)(m.rows, m.gram0, m.gram1, m.n, i0, i1, m.filter) : 0;
+    return { firstNonFinite: bad, maxAbs };
   }
 
   /** Classifies the given chunks once; returns how many triplets the float32 filter left to float64. */
@@ -103,7 +154,8 @@ export class ChunkRunner {
           const window = m.windows[setup.lane];
           const store = this.stores.get(c);
           if (!store) throw new Error(`chunk ${c} has no codes on lane ${setup.lane}`);
-          this.bytes(window, store.length).set(store.subarray(offset, offset + codeBytes(m.n, a, b)));
+          const length = codeBytes(m.n, a, b);
+          this.bytes(window, length).set(store.subarray(offset, offset + length));
           k.productCached(window, m.signTable, m.n, a, b, m.v, y);
         } else {
           const scratch = m.scratch[setup.lane];

@@ -19,6 +19,7 @@ await serveLane({
     runner = new ChunkRunner(kernels, args.memory, args.setup);
     return true;
   },
+  prepareRows: ([i0, i1, rijs]: [number, number, Float64Array | Float32Array | null]) => ready().prepareRows(i0, i1, rijs),
   classify: (chunks: number[]) => ready().classify(chunks),
   product: (chunks: number[]) => ready().product(chunks),
   reduce: ([p0, p1]: [number, number]) => ready().reduce(p0, p1),
