@@ -1,7 +1,8 @@
 /**
  * Benchmarks (benchmark.js): the reference and the Wasm backend on one thread at
  * n = 100, 200, 400, 1000 — classification and one product, in triplets per second — and the
- * Wasm backend end to end; writes bench/RESULTS.md with the machine it ran on.
+ * Wasm backend end to end (one thread); writes bench/RESULTS.md with the machine it ran on
+ * (bench/threads.ts appends the thread and scale table).
  *
  *   npm run bench                 # everything (the reference at n = 1000 takes minutes)
  *   npm run bench -- --quick      # n ≤ 400 only
@@ -58,9 +59,9 @@ async function benchSize(n: number): Promise<Row[]> {
   const rows: Row[] = [];
 
   // Wasm: classification (re-running the kernel on a prepared problem) and one cached product.
-  const problem = (await wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 1, codes: 'cached' })) as JsyncProblem & { classify(): void };
+  const problem = (await wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 1, codes: 'cached' })) as JsyncProblem & { classify(): Promise<void> };
   // Warm-up: a long first call runs in the baseline compiler.
-  problem.classify();
+  await problem.classify();
   await problem.multiply(v, y);
   const wasmClassify = await measure(`wasm classify n=${n}`, () => problem.classify(), n >= 1000);
   const wasmProduct = await measure(`wasm product n=${n}`, () => problem.multiply(v, y), false);
@@ -88,9 +89,9 @@ interface EndToEnd {
 
 async function endToEnd(n: number): Promise<EndToEnd> {
   const data = generateSynthetic({ n, seed: 2, noiseDeg: 5, outliers: 0.2 });
-  await jsync(data.rijs, { backend: 'wasm' }); // warm-up
+  await jsync(data.rijs, { backend: 'wasm', threads: 1 }); // warm-up
   const runs = [];
-  for (let k = 0; k < 3; k++) runs.push(await jsync(data.rijs, { backend: 'wasm' }));
+  for (let k = 0; k < 3; k++) runs.push(await jsync(data.rijs, { backend: 'wasm', threads: 1 }));
   const best = runs.reduce((a, b) => (a.seconds.total <= b.seconds.total ? a : b));
   // The command line as a user runs it: process start, .npy read, run, .npy write.
   const dir = fileURLToPath(new URL('../../bench/', import.meta.url));

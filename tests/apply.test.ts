@@ -4,38 +4,7 @@ import { JsyncInputError } from '../ts/errors.js';
 import { pairCount, pairIndex } from '../ts/pairs.js';
 import { Random } from '../ts/random.js';
 import { generateSynthetic } from '../ts/synthetic.js';
-
-type Mat = ArrayLike<number>;
-
-function relative(rot: Float64Array, i: number, j: number): Float64Array {
-  const m = new Float64Array(9);
-  for (let r = 0; r < 3; r++) {
-    for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (let k = 0; k < 3; k++) s += rot[9 * i + 3 * r + k] * rot[9 * j + 3 * c + k];
-      m[3 * r + c] = s;
-    }
-  }
-  return m;
-}
-
-function block(a: Mat, p: number): Float64Array {
-  const out = new Float64Array(9);
-  for (let e = 0; e < 9; e++) out[e] = a[9 * p + e];
-  return out;
-}
-
-function maxAbsDiff(a: Mat, b: Mat): number {
-  let d = 0;
-  for (let e = 0; e < a.length; e++) d = Math.max(d, Math.abs(a[e] - b[e]));
-  return d;
-}
-
-function jConj(m: Mat): Float64Array {
-  const out = Float64Array.from(m);
-  jConjugate(out, 0);
-  return out;
-}
+import { block, jConj, maxAbsDiff, relative, type Mat } from './support/matrices.js';
 
 function randomSigns(rng: Random, P: number): Int8Array {
   const s = new Int8Array(P);

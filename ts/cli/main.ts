@@ -35,7 +35,8 @@ Usage:
 
 Run options:
   --backend auto|wasm|reference   default auto (Wasm SIMD where available)
-  --threads N                     worker threads (default: all cores)
+  --threads N                     worker threads (default: all cores for problems over
+                                  2 million triplets, else 1; results do not depend on it)
   --epsilon E                     stop when ‖v_k − v_{k−1}‖ < E (default 1e-2)
   --max-iters N                   at most N power iterations (default 1000)
   --init data|random              start vector (default data: never stops on a transient)

@@ -5,7 +5,7 @@
  * and multiplied as a unit, into its own partial output, and the partial outputs are summed
  * in chunk order. The partition depends on n only — never on the number of threads — so the
  * floating-point operations, and therefore the products and signs, are bitwise the same
- * whatever the thread count. Boundaries are multiples of the kernels' row block (I_BLOCK in
+ * whatever the thread count. Boundaries are multiples of the kernels' row blocks (iBlock in
  * assembly/layout.ts) so that any sub-range the kernels are given starts a block, and the
  * order of operations inside a chunk does not depend on how it is split either.
  */
