@@ -13,7 +13,7 @@
 //
 // Codes are written in the block layout of layout.ts (one byte per four absolute k).
 import {
-  codeGroupBytes, codeRowBytes, codeRowOffset, filterBlockAt, FILTER_BLOCK_BYTES, iBlock, load1, load2, quarters,
+  codeGroupBytes, codeRowBytes, codeRowOffset, filterBlockAt, FILTER_BLOCK_BYTES, I_BLOCK, load1, load2, quarters,
   rowBase, rowLength,
 } from './layout';
 
@@ -477,7 +477,7 @@ export function classifyRowFiltered<T>(
 
 /**
  * Packed codes of every row (i, j) with i0 ≤ i < i1, in row order from `codes` (layout.ts),
- * visited in blocks of iBlock(n) values of i. Uses the float32 filter copy at `filt` when it is
+ * visited in blocks of I_BLOCK values of i. Uses the float32 filter copy at `filt` when it is
  * usable (filt = 0: none), else the float64 kernel; the codes are the same. Returns the number
  * of triplets that the filter left to float64.
  */
@@ -487,9 +487,8 @@ export function classifyRange<T>(
   const filtered = filterUsable(filt);
   let rechecks = 0;
   let blockStart = codes;
-  const block = iBlock(n);
-  for (let ib = i0; ib < i1; ib += block) {
-    const ie = min(ib + block, i1);
+  for (let ib = i0; ib < i1; ib += I_BLOCK) {
+    const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
       let groupStart = blockStart;
       const iEnd = min(ie, j);

@@ -46,17 +46,14 @@ export function load1<T>(ptr: usize): f64 {
 /**
  * Rows of i are processed in blocks: for a fixed j the estimates of row j (B) and the vector
  * entries of pairs (j, k) are then read once per block from cache instead of once per i from
- * memory. The block's own rows (C, and v and y of pairs (i, k)) must stay in the core's L2
- * cache while j advances, ~350·n bytes for 8 rows: 8 rows up to n = 2000, 4 beyond (measured
- * at n = 3000, one thread: classification 0.29 → 0.41 G triplets/s, product 1.05 → 1.25).
- * Always a divisor of 8, the multiple that chunk boundaries (ts/wasm/chunks.ts) respect, so
- * splitting a range never changes the order of operations.
+ * memory. Always a divisor of 8, the multiple that chunk boundaries (ts/wasm/chunks.ts)
+ * respect, so splitting a range never changes the order of operations.
+ *
+ * Measured at n = 3000 (bench/threads.ts, whole runs): blocks of 4 keep a block's own rows in
+ * L2 and made one thread ~7% faster, but doubled the traffic of row j and made two threads
+ * ~35% slower (classification 8.5 → 12.3 s, products 12.5 → 16.5 s): 8 it is, for every n.
  */
-// @ts-ignore: decorator
-@inline
-export function iBlock(n: i32): i32 {
-  return n <= 2000 ? 8 : 4;
-}
+export const I_BLOCK: i32 = 8;
 
 /** Blocks of four k that cover 0 … n − 1: ⌈n/4⌉. */
 // @ts-ignore: decorator

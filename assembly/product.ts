@@ -4,7 +4,7 @@
 // triplet normalised so that σij = +1, its contribution is the rank-one update
 // y[a] += σa·t, t = σ·v (design §3.3); the diagonal part Σ σa² v[a] = (n − 2)·v[a] that this
 // adds is removed once at the end by `subtractDiagonal`.
-import { codeGroupBytes, codeRowOffset, iBlock, rowBase } from './layout';
+import { codeGroupBytes, codeRowOffset, I_BLOCK, rowBase } from './layout';
 import { classifyRowFiltered, classifyRowPlain, filterUsable } from './classify';
 
 const SIGN_BIT: u64 = 0x8000000000000000;
@@ -160,13 +160,12 @@ export function productRow(codes: usize, table: usize, n: i32, i: i32, j: i32, v
 
 /**
  * y += Σ over triplets with i0 ≤ i < i1, from cached codes starting at `codes` (row i0),
- * visited in blocks of iBlock(n) values of i like classifyRange.
+ * visited in blocks of I_BLOCK values of i like classifyRange.
  */
 export function productCached(codes: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {
   let blockStart = codes;
-  const block = iBlock(n);
-  for (let ib = i0; ib < i1; ib += block) {
-    const ie = min(ib + block, i1);
+  for (let ib = i0; ib < i1; ib += I_BLOCK) {
+    const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
       let groupStart = blockStart;
       const iEnd = min(ie, j);
@@ -193,9 +192,8 @@ export function productStreaming<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
 ): void {
   const filtered = filterUsable(filt);
-  const block = iBlock(n);
-  for (let ib = i0; ib < i1; ib += block) {
-    const ie = min(ib + block, i1);
+  for (let ib = i0; ib < i1; ib += I_BLOCK) {
+    const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) {

@@ -9,7 +9,7 @@
 // round bit for bit like the reference. That matters: on clean data the best residual is
 // ~1e−32 and a cheaper formula (c0 plus a difference) would turn it into rounding noise and
 // the weights with it.
-import { iBlock, load1, load2, rowBase, rowLength } from './layout';
+import { I_BLOCK, load1, load2, rowBase, rowLength } from './layout';
 
 const SIGN = i64x2.splat(0x8000000000000000);
 
@@ -149,9 +149,8 @@ function weightedRow<T>(rows: usize, n: i32, i: i32, j: i32, v: usize, y: usize)
 
 /** y += S_w·v over the triplets with i0 ≤ i < i1 (J-weighted; y is not cleared). */
 export function productWeighted<T>(rows: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {
-  const block = iBlock(n);
-  for (let ib = i0; ib < i1; ib += block) {
-    const ie = min(ib + block, i1);
+  for (let ib = i0; ib < i1; ib += I_BLOCK) {
+    const ie = min(ib + I_BLOCK, i1);
     for (let j = ib + 1; j < n - 1; j++) {
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) weightedRow<T>(rows, n, i, j, v, y);

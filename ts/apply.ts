@@ -110,10 +110,7 @@ export function syncViis<T extends RealArray>(vijs: RealArray, viis: T): T {
     const oi = 9 * i;
     for (let e = 0; e < 9; e++) a[e] = viis[oi + e];
     b.set(a);
-    b[2] = -b[2];
-    b[5] = -b[5];
-    b[6] = -b[6];
-    b[7] = -b[7];
+    jConjugate(b);
     let consensus = 0;
     // j < i: pair (j, i), vii on the right.
     for (let j = 0; j < i; j++) {

@@ -5,7 +5,7 @@
  * and multiplied as a unit, into its own partial output, and the partial outputs are summed
  * in chunk order. The partition depends on n only — never on the number of threads — so the
  * floating-point operations, and therefore the products and signs, are bitwise the same
- * whatever the thread count. Boundaries are multiples of the kernels' row blocks (iBlock in
+ * whatever the thread count. Boundaries are multiples of the kernels' row block (I_BLOCK in
  * assembly/layout.ts) so that any sub-range the kernels are given starts a block, and the
  * order of operations inside a chunk does not depend on how it is split either.
  */
@@ -31,36 +31,35 @@ export function tripletsOfRow(n: number, i: number): number {
 }
 
 export function partition(n: number): Chunk[] {
-  const rows = Math.max(0, n - 2);
-  const blocks = Math.ceil(rows / ROW_BLOCK);
-  const count = Math.max(1, Math.min(MAX_CHUNKS, blocks));
-  let total = 0;
-  for (let i = 0; i < rows; i++) total += tripletsOfRow(n, i);
+  const rows = n - 2; // the rows i that have triplets (n ≥ 3)
+  const blockWork = (i0: number, i1: number) => {
+    let work = 0;
+    for (let i = i0; i < i1; i++) work += tripletsOfRow(n, i);
+    return work;
+  };
+  const count = Math.min(MAX_CHUNKS, Math.ceil(rows / ROW_BLOCK));
+  const total = blockWork(0, rows);
   const chunks: Chunk[] = [];
   let i0 = 0;
   let done = 0;
   for (let c = 0; c < count; c++) {
+    const last = c === count - 1;
+    const target = (total - done) / (count - c);
     let i1 = i0;
     let triplets = 0;
-    if (c === count - 1) {
-      i1 = rows;
-    } else {
-      // Whole blocks until this chunk reaches its share of the remaining work.
-      const target = (total - done) / (count - c);
-      while (i1 < rows && triplets < target) {
-        const end = Math.min(rows, i1 + ROW_BLOCK);
-        let blockWork = 0;
-        for (let i = i1; i < end; i++) blockWork += tripletsOfRow(n, i);
-        // Stop before a block that overshoots by more than it would undershoot.
-        if (triplets > 0 && triplets + blockWork - target > target - triplets) break;
-        triplets += blockWork;
-        i1 = end;
-      }
+    // Whole blocks until this chunk reaches its share of the remaining work (the last one
+    // takes the rest); every chunk gets at least one block, so none is empty.
+    while (i1 < rows && (last || triplets < target)) {
+      const end = Math.min(rows, i1 + ROW_BLOCK);
+      const work = blockWork(i1, end);
+      // Stop before a block that would overshoot the share by more than it now falls short.
+      if (!last && triplets > 0 && triplets + work - target > target - triplets) break;
+      triplets += work;
+      i1 = end;
     }
-    if (c === count - 1) for (let i = i0; i < i1; i++) triplets += tripletsOfRow(n, i);
-    if (i1 > i0 || c === 0) chunks.push({ index: chunks.length, i0, i1, triplets });
+    chunks.push({ index: c, i0, i1, triplets });
     done += triplets;
     i0 = i1;
   }
-  return chunks.filter((chunk) => chunk.i1 > chunk.i0 || chunks.length === 1);
+  return chunks;
 }
