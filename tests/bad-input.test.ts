@@ -5,7 +5,7 @@
  * line on standard error naming the file, no output file left behind).
  */
 import test from 'ava';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsyncInputError } from '../ts/errors.js';
 import { jsync } from '../ts/jsync.js';
@@ -152,5 +152,34 @@ test('cli: an n too large for the memory budget is exit 2 and says how much it n
   const result = await runCli(['run', input, '--out', join(dir, 'o.npy'), '--memory-budget', '1M']);
   t.is(result.code, 2);
   t.regex(result.stderr, /in\.npy: n = 150 needs [\d.]+ MiB of Wasm memory/);
+  t.deepEqual(filesIn(dir), ['in.npy']);
+});
+
+test('cli: an output that is the input is refused before anything is touched', async (t) => {
+  const dir = temporaryDirectory();
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(good.rijs, [good.pairs, 3, 3]));
+  for (const args of [
+    ['run', input, '--out', input, '--memory-budget', '1K'],
+    ['sync', input, '--out', join(dir, 'synced.npy'), '--signs-out', input],
+    ['sync', input, '--out', join(dir, 'same.npy'), '--signs-out', join(dir, 'same.npy')],
+  ]) {
+    const result = await runCli(args);
+    t.is(result.code, 2, result.stderr);
+    t.regex(result.stderr, /same file|is the input file/);
+  }
+  t.deepEqual(filesIn(dir), ['in.npy']);
+  t.deepEqual(readFileSync(input), Buffer.from(serializeNpy(good.rijs, [good.pairs, 3, 3])));
+});
+
+test('cli: a bad option value also removes the stale output it was asked to replace', async (t) => {
+  const dir = temporaryDirectory();
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(good.rijs, [good.pairs, 3, 3]));
+  const out = join(dir, 'signs.npy');
+  writeFileSync(out, 'stale output of an earlier run');
+  const result = await runCli(['run', input, '--out', out, '--threads', '0']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /--threads/);
   t.deepEqual(filesIn(dir), ['in.npy']);
 });

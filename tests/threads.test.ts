@@ -137,3 +137,18 @@ test('browsers without cross-origin isolation run on one thread, with a warning,
   t.is(chooseThreads(undefined, 50, 'wasm', isolated, none), 1, 'default: one thread for a small problem');
   t.deepEqual(none, []);
 });
+
+test('an abort while the problem is being prepared stops the workers and rejects at once', async (t) => {
+  const big = generateSynthetic({ n: 400, seed: 74, noiseDeg: 5, outliers: 0.2 });
+  for (const delay of [0, 20, 150]) {
+    const controller = new AbortController();
+    const started = performance.now();
+    const run = jsync(big.rijs, { threads: 2, signal: controller.signal });
+    setTimeout(() => controller.abort(), delay);
+    const error = await t.throwsAsync(run);
+    t.is(error?.name, 'AbortError', `abort after ${delay} ms: ${error?.message}`);
+    t.log(`abort after ${delay} ms: rejected after ${(performance.now() - started).toFixed(0)} ms`);
+  }
+  const aborted = AbortSignal.abort();
+  await t.throwsAsync(wasmBackend.prepare(big.rijs, big.n, { jWeighting: false, memoryBudget: 2 ** 30, threads: 2, codes: 'auto', signal: aborted }), { name: 'AbortError' });
+});

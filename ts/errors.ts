@@ -14,3 +14,8 @@ export class JsyncAbortError extends Error {
     super(message);
   }
 }
+
+/** Throws JsyncAbortError when the signal has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new JsyncAbortError();
+}

@@ -5,10 +5,10 @@
  * power method → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
  */
 import type { BackendName, FloatArray, JsyncBackend, ProductMode } from './backend.js';
-import { JsyncAbortError, JsyncInputError } from './errors.js';
-import { resolveOptions, type JsyncOptions } from './options.js';
+import { JsyncAbortError, JsyncInputError, throwIfAborted } from './errors.js';
+import { resolveOptions, type JsyncOptions, type ResolvedOptions } from './options.js';
 import { pairCount, tripletCount } from './pairs.js';
-import { powerMethod, signsOf, throwIfAborted } from './power.js';
+import { powerMethod, signsOf } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
 import { anchorStart, normalize, randomStart } from './start.js';
@@ -77,27 +77,34 @@ export function chooseThreads(requested: number | undefined, n: number, backend:
 }
 
 export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promise<JsyncResult> {
-  const started = performance.now();
   const n = validateShape(rijs);
+  const o = resolveOptions(options, pairCount(n));
+  try {
+    return await run(rijs, n, o);
+  } catch (error) {
+    // Whatever an abort interrupted (a worker stopped mid-call, say), it is an abort.
+    throw o.signal?.aborted ? new JsyncAbortError() : error;
+  }
+}
+
+async function run(rijs: FloatArray, n: number, o: ResolvedOptions): Promise<JsyncResult> {
+  const started = performance.now();
   const pairs = pairCount(n);
-  const o = resolveOptions(options, pairs);
   throwIfAborted(o.signal);
   const caps = await probe();
   const warnings: string[] = [];
   const backend = await chooseBackend(o.backend, caps, warnings);
   const threads = chooseThreads(o.threads, n, backend.name, caps, warnings);
+  if (o.jWeighting && o.codes !== 'auto') warnings.push(`codes: '${o.codes}' ignored: with J-weighting every product recomputes the residuals`);
+  throwIfAborted(o.signal);
 
-  const problem = await backend
-    .prepare(rijs, n, {
-      jWeighting: o.jWeighting,
-      memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
-      threads,
-      codes: o.codes,
-      signal: o.signal,
-    })
-    .catch((error) => {
-      throw o.signal?.aborted ? new JsyncAbortError() : error;
-    });
+  const problem = await backend.prepare(rijs, n, {
+    jWeighting: o.jWeighting,
+    memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
+    threads,
+    codes: o.codes,
+    signal: o.signal,
+  });
   try {
     throwIfAborted(o.signal);
     const startBegan = performance.now();
@@ -111,8 +118,6 @@ export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promi
       maxIters: o.maxIters,
       onProgress: o.onProgress,
       signal: o.signal,
-    }).catch((error) => {
-      throw o.signal?.aborted ? new JsyncAbortError() : error;
     });
     const finished = performance.now();
     if (!power.converged) warnings.push(`did not converge: residual ${power.residuals.at(-1)} after ${power.iterations} iterations (epsilon ${o.epsilon})`);

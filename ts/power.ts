@@ -4,7 +4,9 @@
  * until residual < epsilon or maxIters products.
  */
 import type { JsyncProblem } from './backend.js';
-import { JsyncAbortError } from './errors.js';
+import { JsyncInputError, throwIfAborted } from './errors.js';
+
+export { throwIfAborted };
 
 export interface PowerProgress {
   iteration: number;
@@ -28,10 +30,6 @@ export interface PowerResult {
   converged: boolean;
 }
 
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new JsyncAbortError();
-}
-
 export async function powerMethod(problem: JsyncProblem, start: Float64Array, options: PowerOptions): Promise<PowerResult> {
   let v = Float64Array.from(start);
   let y = new Float64Array(v.length);
@@ -50,7 +48,7 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, op
     eigenvalue = dot;
     if (!(norm2 > 0)) {
       // S·v = 0: v lies in the null space (for example every triplet cancels); nothing to iterate.
-      throw new Error(`the J-synchronization matrix maps the iterate to ${norm2 === 0 ? 'zero' : 'NaN'} at iteration ${iteration}`);
+      throw new JsyncInputError(`the J-synchronization matrix maps the iterate to ${norm2 === 0 ? 'zero' : 'NaN'} at iteration ${iteration}: the start vector or the estimates are degenerate`);
     }
     const inv = 1 / Math.sqrt(norm2);
     let diff2 = 0;

@@ -72,7 +72,9 @@ export function writeOutputsAtomically(outputs: PendingOutput[]): void {
   } catch (error) {
     for (const temp of temps) rmSync(temp, { force: true });
     const failed = error as NodeJS.ErrnoException;
-    throw new JsyncInputError(`cannot write ${failed.path ?? 'output'}: ${failed.code ?? failed.message}`);
+    // File-system refusals are the user's to fix (exit 2); anything else is ours.
+    if (typeof failed.code !== 'string') throw error;
+    throw new JsyncInputError(`cannot write ${failed.path ?? 'output'}: ${failed.code}`);
   }
 }
 

@@ -4,6 +4,7 @@
  * 1 for internal errors.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applySigns } from '../apply.js';
 import { JsyncAbortError, JsyncInputError } from '../errors.js';
@@ -48,7 +49,8 @@ Run options:
   --json                          print exactly one JSON object on standard output
 
 Input: NumPy .npy, float64 or float32, shape (P, 3, 3) or (P, 9), P = n(n−1)/2, pairs in the
-order (0,1), (0,2), …, (0,n−1), (1,2), …  Exit status: 0 ok, 2 bad usage or input, 1 internal.
+order (0,1), (0,2), …, (0,n−1), (1,2), …  Exit status: 0 ok, 2 bad usage or input, 1 internal,
+130 interrupted.
 `;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -200,9 +202,13 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
   if (values.help) return void io.stdout.write(HELP);
   const out = requireOut(values, command);
   const signsOut = values['signs-out'] as string | undefined;
-  const options = runOptions(values);
   const input = positionals[0];
+  // An output must never replace the input (a failed run removes its outputs) nor each other.
+  const same = (a: string, b: string) => resolve(a) === resolve(b);
+  if (same(out, input) || (signsOut && same(signsOut, input))) throw new UsageError(`${command}: an output file is the input file ${input}`);
+  if (signsOut && same(signsOut, out)) throw new UsageError(`${command}: --out and --signs-out are the same file`);
   try {
+    const options = runOptions(values);
     const rijs = readEstimates(input);
     let result: JsyncResult;
     try {

@@ -14,7 +14,7 @@
  * of threads.
  */
 import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMode } from '../backend.js';
-import { JsyncInputError } from '../errors.js';
+import { JsyncAbortError, JsyncInputError, throwIfAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelModule } from './kernels.js';
@@ -31,7 +31,9 @@ function kernelHeapBase(): Promise<number> {
 }
 
 function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
 }
 
 /** Rows [0, n − 1) split into `parts` ranges of about equal numbers of pairs. */
@@ -82,7 +84,7 @@ function choosePlan(n: number, elementBytes: number, heapBase: number, chunks: C
   }
   const smallest = last!;
   const need = formatBytes(smallest.totalBytes + smallest.pagedBytes);
-  if (options.codes === 'cached' || options.codes === 'paged') {
+  if (!options.jWeighting && (options.codes === 'cached' || options.codes === 'paged')) {
     throw new JsyncInputError(`n = ${n} needs ${need} of memory with cached codes, but ${limitText(smallest)}`);
   }
   throw new JsyncInputError(`n = ${n} needs ${need} of Wasm memory even without cached codes, but ${limitText(smallest)}`);
@@ -122,6 +124,7 @@ class WasmProblem implements JsyncProblem {
     this.assignment = lanes.map((_, lane) => chunks.map((c) => c.index).filter((c) => c % lanes.length === lane));
     // An abort stops the workers at once, even inside a long kernel call; the pending call rejects.
     signal?.addEventListener('abort', this.stop, { once: true });
+    if (signal?.aborted) this.stop();
   }
 
   get threads(): number {
@@ -144,8 +147,10 @@ class WasmProblem implements JsyncProblem {
     this.classifySeconds = (performance.now() - start) / 1000;
   }
 
+  /** Not re-entrant: one product at a time (v and the partial outputs live in shared memory). */
   async multiply(v: Float64Array, y: Float64Array): Promise<void> {
     const { map, lanes } = this;
+    if (v.length !== this.pairs || y.length !== this.pairs) throw new Error(`multiply: vectors must have ${this.pairs} entries`);
     const buffer = this.buffer();
     new Float64Array(buffer, map.v, this.pairs).set(v);
     await Promise.all(lanes.map((lane, k) => lane.product(this.assignment[k])));
@@ -186,41 +191,38 @@ class WasmProblem implements JsyncProblem {
 }
 
 async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions): Promise<WasmProblem> {
+  const { signal } = options;
+  throwIfAborted(signal);
   const chunks = partition(n);
   const lanes = Math.max(1, Math.min(options.threads, chunks.length));
   const shared = lanes > 1;
   // Workers boot (~100 ms) while this thread plans and allocates the memory.
   const spawned = shared ? Array.from({ length: lanes }, (_, k) => spawnWorker(k)) : [];
-  const stopSpawned = () => spawned.forEach((worker) => void worker.then((w) => w.terminate(), () => undefined));
-  let memory: WebAssembly.Memory;
-  let map: MemoryMap;
-  let module: WebAssembly.Module;
-  const elementBytes = rijs instanceof Float32Array ? 4 : 8;
+  spawned.forEach((worker) => worker.catch(() => undefined)); // failures surface where awaited
+  const runnerLanes: RunnerLane[] = [];
+  const stopAll = () => {
+    runnerLanes.forEach((lane) => void lane.terminate());
+    spawned.forEach((worker) => void worker.then((w) => w.terminate(), () => undefined));
+  };
+  signal?.addEventListener('abort', stopAll, { once: true });
+  let problem: WasmProblem | undefined;
   try {
+    const elementBytes = rijs instanceof Float32Array ? 4 : 8;
     const heapBase = await kernelHeapBase();
-    map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
+    const map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);
+    let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
     } catch (error) {
       throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
     }
-    module = await kernelModule(shared ? 'threads' : 'simd');
-  } catch (error) {
-    stopSpawned();
-    throw error;
-  }
-  const kernels = await instantiateKernels(memory, module);
-  kernels.initSignTable(map.signTable);
+    const module = await kernelModule(shared ? 'threads' : 'simd');
+    const kernels = await instantiateKernels(memory, module);
+    kernels.initSignTable(map.signTable);
+    throwIfAborted(signal);
 
-  const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
-  const runnerLanes: RunnerLane[] = [];
-  const stopAll = () => {
-    runnerLanes.forEach((lane) => void lane.terminate());
-    stopSpawned();
-  };
-  options.signal?.addEventListener('abort', stopAll, { once: true });
-  try {
+    const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
     // Workers start while this thread lays out the estimates (when they cannot read them).
     const starting = shared
       ? Promise.allSettled(spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))))
@@ -238,6 +240,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
+    throwIfAborted(signal);
 
     // Gram terms and the filter copy, rows split among the lanes.
     const prepared = await Promise.all(rowRanges(n, runnerLanes.length).map(([i0, i1], k) => runnerLanes[k].prepareRows(i0, i1, direct ? rijs : null)));
@@ -245,14 +248,16 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
 
-    const problem = new WasmProblem(n, memory, map, chunks, runnerLanes, options.jWeighting, options.signal);
+    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, options.jWeighting, signal);
+    throwIfAborted(signal);
     if (problem.cached) await problem.classify();
     return problem;
   } catch (error) {
     stopAll();
-    throw error;
+    problem?.dispose();
+    throw signal?.aborted ? new JsyncAbortError() : error;
   } finally {
-    options.signal?.removeEventListener('abort', stopAll);
+    signal?.removeEventListener('abort', stopAll);
   }
 }
 
