@@ -14,7 +14,6 @@
  * already the answer; on noisy data it starts the iteration close to it.
  */
 import { Random } from './random.js';
-import { NODE_SIGNS } from './triplet.js';
 
 /** Unit vector with independent standard normal entries. */
 export function randomStart(pairs: number, seed: number): Float64Array {
@@ -33,27 +32,24 @@ const ANCHOR_STEPS = 4;
  */
 export function anchorStart(n: number, anchorCodes: Uint8Array): Float64Array {
   const m = n - 1; // anchor pairs (0, 1) … (0, n−1), indexed j − 1
-  // rel[(j−1)·m + (k−1)] = σ_0j σ_0k of triplet (0, j, k): −1 for codes 1 and 3.
-  const rel = new Int8Array(m * m);
-  let t = 0;
-  for (let j = 1; j < n - 1; j++) {
-    for (let k = j + 1; k < n; k++, t++) {
-      const r = anchorCodes[t] & 1 ? -1 : 1;
-      rel[(j - 1) * m + (k - 1)] = r;
-      rel[(k - 1) * m + (j - 1)] = r;
-    }
-  }
-  // Start from the signs relative to pair (0, 1), then a few power steps.
+  // The relative sign σ_0j σ_0k of triplet (0, j, k) is −1 for codes 1 and 3. Start from the
+  // signs relative to pair (0, 1) (triplets (0, 1, k) come first), then a few power steps of
+  // that symmetric sign matrix, read straight from the codes (no m × m matrix).
   let u = new Float64Array(m);
   u[0] = 1;
-  for (let k = 1; k < m; k++) u[k] = rel[k];
+  for (let k = 1; k < m; k++) u[k] = anchorCodes[k - 1] & 1 ? -1 : 1;
   for (let step = 0; step < ANCHOR_STEPS; step++) {
     const next = new Float64Array(m);
-    for (let a = 0; a < m; a++) {
-      let s = 0;
-      const row = a * m;
-      for (let b = 0; b < m; b++) s += rel[row + b] * u[b];
-      next[a] = s;
+    let t = 0;
+    for (let a = 0; a < m - 1; a++) {
+      const ua = u[a];
+      let sum = 0;
+      for (let b = a + 1; b < m; b++, t++) {
+        const r = anchorCodes[t] & 1 ? -1 : 1;
+        sum += r * u[b];
+        next[b] += r * ua;
+      }
+      next[a] += sum;
     }
     if (next.every((x) => x === 0)) break; // degenerate votes: keep the propagated signs
     u = normalize(next);
@@ -66,10 +62,14 @@ export function anchorStart(n: number, anchorCodes: Uint8Array): Float64Array {
   for (let j = 1; j < n; j++) x[j - 1] = anchor[j - 1];
   // Pairs (j, k), j ≥ 1, follow the anchor pairs, in pair order; t walks the same triplets.
   let p = n - 1;
-  t = 0;
+  let t = 0;
   for (let j = 1; j < n - 1; j++) {
     for (let k = j + 1; k < n; k++, p++, t++) {
-      const [s0j, sjk, s0k] = NODE_SIGNS[anchorCodes[t]];
+      // Node signs (0j, jk, 0k) of the configuration (NODE_SIGNS): code c negates entry c − 1.
+      const code = anchorCodes[t];
+      const s0j = code === 1 ? -1 : 1;
+      const sjk = code === 2 ? -1 : 1;
+      const s0k = code === 3 ? -1 : 1;
       x[p] = (sjk * (s0j * anchor[j - 1] + s0k * anchor[k - 1])) / 2;
     }
   }
