@@ -39,11 +39,3 @@ export function nonFiniteError(rijs: FloatArray, index: number, name = 'rijs'): 
     `${name}: entry ${index % 9} of estimate ${Math.floor(index / 9)} is ${rijs[index]}; all entries must be finite numbers`,
   );
 }
-
-/** Shape and finiteness in one call, for callers outside the backends. */
-export function validateEstimates(rijs: unknown, name = 'rijs'): number {
-  const n = validateShape(rijs, name);
-  const bad = firstNonFinite(rijs as FloatArray);
-  if (bad >= 0) throw nonFiniteError(rijs as FloatArray, bad, name);
-  return n;
-}

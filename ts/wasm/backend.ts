@@ -19,15 +19,18 @@ import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelModule } from './kernels.js';
 import { localLane, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
-import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type MemoryMap } from './memory-map.js';
+import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { nonFiniteError } from '../validate.js';
 
-/** Heap base of the kernels' static data; read once from a throwaway instance. */
-let heapBasePromise: Promise<number> | undefined;
-function kernelHeapBase(): Promise<number> {
-  heapBasePromise ??= instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1 })).then((k) => k.heapBase());
-  return heapBasePromise;
+/** The kernels' own footprint; read once from a throwaway instance. */
+let kernelLayoutPromise: Promise<KernelLayout> | undefined;
+function kernelLayout(): Promise<KernelLayout> {
+  kernelLayoutPromise ??= instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1 })).then((k) => ({
+    heapBase: k.heapBase(),
+    signTableBytes: k.signTableBytes(),
+  }));
+  return kernelLayoutPromise;
 }
 
 function formatBytes(bytes: number): string {
@@ -59,10 +62,10 @@ function rowRanges(n: number, parts: number): Array<[number, number]> {
  * problem's data; it is dropped only where nothing fits otherwise, or where cached codes are
  * forced. With J-weighting nothing is classified in bulk: no codes, no filter.
  */
-function choosePlan(n: number, elementBytes: number, heapBase: number, chunks: Chunk[], lanes: number, options: PrepareOptions): MemoryMap {
+function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunks: Chunk[], lanes: number, options: PrepareOptions): MemoryMap {
   const budget = options.memoryBudget;
   const fits = (map: MemoryMap) => map.totalBytes <= Math.min(budget, MAX_WASM_BYTES) && map.totalBytes + map.pagedBytes <= budget;
-  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, heapBase, chunks, lanes, codes, filter });
+  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, kernel, chunks, lanes, codes, filter });
   const limitText = (map: MemoryMap) =>
     map.totalBytes > MAX_WASM_BYTES ? 'one Wasm memory holds at most 4 GiB' : `the memory budget is ${formatBytes(budget)}`;
 
@@ -208,8 +211,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
   let problem: WasmProblem | undefined;
   try {
     const elementBytes = rijs instanceof Float32Array ? 4 : 8;
-    const heapBase = await kernelHeapBase();
-    const map = choosePlan(n, elementBytes, heapBase, chunks, lanes, options);
+    const map = choosePlan(n, elementBytes, await kernelLayout(), chunks, lanes, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);
     let memory: WebAssembly.Memory;
     try {

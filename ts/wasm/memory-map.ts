@@ -19,8 +19,6 @@ export const MAX_WASM_BYTES = 65536 * WASM_PAGE;
 
 const ALIGN = 64;
 const PAD = 64;
-/** assembly/product.ts: 256 code bytes × 4 triplets × 2 float64 sign masks. */
-const SIGN_TABLE_BYTES = 256 * 64;
 
 function align(x: number): number {
   return Math.ceil(x / ALIGN) * ALIGN;
@@ -66,11 +64,19 @@ export function filterBytes(n: number): number {
  */
 export type CodeStorage = 'memory' | 'paged' | 'none';
 
+/** What the kernels themselves occupy and need, read from an instance (assembly/index.ts). */
+export interface KernelLayout {
+  /** First byte past the kernels' static data. */
+  heapBase: number;
+  /** Bytes of the sign table that initSignTable writes. */
+  signTableBytes: number;
+}
+
 export interface PlanRequest {
   n: number;
   /** 8 for float64 estimates, 4 for float32. */
   elementBytes: number;
-  heapBase: number;
+  kernel: KernelLayout;
   chunks: Chunk[];
   /** Threads that run kernels on this memory, each with its own scratch (and window). */
   lanes: number;
@@ -120,15 +126,15 @@ function windowSize(n: number, chunks: Chunk[]): number {
 }
 
 export function planMemory(request: PlanRequest): MemoryMap {
-  const { n, elementBytes, heapBase, chunks, lanes, codes } = request;
+  const { n, elementBytes, kernel, chunks, lanes, codes } = request;
   const pairs = pairCount(n);
-  let at = align(heapBase);
+  let at = align(kernel.heapBase);
   const take = (bytes: number): number => {
     const start = at;
     at = align(at + bytes + PAD);
     return start;
   };
-  const signTable = take(SIGN_TABLE_BYTES);
+  const signTable = take(kernel.signTableBytes);
   const rows = take(9 * pairs * elementBytes);
   const gram0 = take(8 * pairs);
   const gram1 = take(8 * pairs);
