@@ -39,22 +39,6 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
 }
 
-/** Rows [0, n − 1) split into `parts` ranges of about equal numbers of pairs. */
-function rowRanges(n: number, parts: number): Array<[number, number]> {
-  const pairs = pairCount(n);
-  const ranges: Array<[number, number]> = [];
-  let i0 = 0;
-  let done = 0;
-  for (let part = 0; part < parts; part++) {
-    let i1 = i0;
-    const target = ((part + 1) * pairs) / parts;
-    while (i1 < n - 1 && (part === parts - 1 || done < target)) done += n - 1 - i1++;
-    ranges.push([i0, i1]);
-    i0 = i1;
-  }
-  return ranges;
-}
-
 /**
  * Decides where the codes go and checks that the problem fits at all, in order of speed:
  * codes in the Wasm memory, codes paged per thread (beyond 4 GiB), then streaming. The float32
@@ -93,6 +77,11 @@ function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunk
   throw new JsyncInputError(`n = ${n} needs ${need} of Wasm memory even without cached codes, but ${limitText(smallest)}`);
 }
 
+/** Zeroes the work counter that the lanes of the next parallel phase take units from. */
+function resetCounter(buffer: ArrayBufferLike, map: MemoryMap): void {
+  Atomics.store(new Int32Array(buffer, map.counter, 1), 0, 0);
+}
+
 function modeOf(map: MemoryMap, jWeighting: boolean): ProductMode {
   if (jWeighting) return 'recompute';
   return map.codes === 'memory' ? 'cached' : map.codes === 'paged' ? 'paged' : 'streaming';
@@ -106,8 +95,8 @@ class WasmProblem implements JsyncProblem {
   /** Triplets that the float32 filter left to float64 in the classification (diagnostics). */
   filterRechecks = 0;
   private memory: WebAssembly.Memory | undefined;
-  /** Chunk indices per lane: chunk c belongs to lane c mod lanes (paged codes stay there). */
-  private readonly assignment: number[][];
+  /** 'paged': per lane, the chunks whose codes it holds (their products run there). */
+  private held: number[][] = [];
 
   private readonly stop = () => this.lanes.forEach((lane) => void lane.terminate());
 
@@ -124,7 +113,6 @@ class WasmProblem implements JsyncProblem {
     this.memory = memory;
     this.mode = modeOf(map, jWeighting);
     this.cached = map.codes !== 'none';
-    this.assignment = lanes.map((_, lane) => chunks.map((c) => c.index).filter((c) => c % lanes.length === lane));
     // An abort stops the workers at once, even inside a long kernel call; the pending call rejects.
     signal?.addEventListener('abort', this.stop, { once: true });
     if (signal?.aborted) this.stop();
@@ -145,8 +133,10 @@ class WasmProblem implements JsyncProblem {
 
   async classify(): Promise<void> {
     const start = performance.now();
-    const rechecks = await Promise.all(this.lanes.map((lane, k) => lane.classify(this.assignment[k])));
-    this.filterRechecks = rechecks.reduce((a, b) => a + b, 0);
+    resetCounter(this.buffer(), this.map);
+    const shares = await Promise.all(this.lanes.map((lane) => lane.classify()));
+    this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
+    this.held = shares.map((share) => share.chunks);
     this.classifySeconds = (performance.now() - start) / 1000;
   }
 
@@ -156,7 +146,10 @@ class WasmProblem implements JsyncProblem {
     if (v.length !== this.pairs || y.length !== this.pairs) throw new Error(`multiply: vectors must have ${this.pairs} entries`);
     const buffer = this.buffer();
     new Float64Array(buffer, map.v, this.pairs).set(v);
-    await Promise.all(lanes.map((lane, k) => lane.product(this.assignment[k])));
+    // Paged codes are multiplied where they are held; otherwise lanes take chunks as they go.
+    const paged = map.codes === 'paged';
+    if (!paged) resetCounter(buffer, map);
+    await Promise.all(lanes.map((lane, k) => lane.product(paged ? this.held[k] : null)));
     // Gather the partial outputs, each lane a range of pairs (same sums in the same order).
     const step = Math.ceil(this.pairs / lanes.length);
     await Promise.all(lanes.map((lane, k) => lane.reduce(Math.min(this.pairs, k * step), Math.min(this.pairs, (k + 1) * step))));
@@ -165,8 +158,9 @@ class WasmProblem implements JsyncProblem {
 
   async anchorCodes(): Promise<Uint8Array> {
     const { n } = this;
-    // Chunk 0, which holds row i = 0, is lane 0's.
-    const packed = await this.lanes[0].anchorCodes();
+    // Row i = 0 is in chunk 0; paged, only the lane that classified it holds its codes.
+    const holder = this.map.codes === 'paged' ? this.held.findIndex((chunks) => chunks.includes(0)) : 0;
+    const packed = await this.lanes[holder].anchorCodes();
     const out = new Uint8Array(((n - 1) * (n - 2)) / 2);
     unpackRowCodes(packed, n, 0, out, 0);
     return out;
@@ -244,8 +238,9 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
     throwIfAborted(signal);
 
-    // Gram terms and the filter copy, rows split among the lanes.
-    const prepared = await Promise.all(rowRanges(n, runnerLanes.length).map(([i0, i1], k) => runnerLanes[k].prepareRows(i0, i1, direct ? rijs : null)));
+    // Gram terms and the filter copy (and the layout, when direct), rows shared among the lanes.
+    resetCounter(memory.buffer, map);
+    const prepared = await Promise.all(runnerLanes.map((lane) => lane.prepareRows(direct ? rijs : null)));
     const bad = prepared.map((p) => p.firstNonFinite).filter((index) => index >= 0);
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));

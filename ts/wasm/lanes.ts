@@ -4,33 +4,36 @@
  */
 import { startLane, workerUrl, type Lane } from '../threads/lane.js';
 import type { FloatArray } from '../backend.js';
-import { ChunkRunner, type PreparedRows, type RunnerSetup } from './runner.js';
+import { ChunkRunner, type ClassifiedShare, type PreparedRows, type RunnerSetup } from './runner.js';
 import type { KernelExports } from './kernels.js';
 
 export interface RunnerLane {
-  /** See ChunkRunner.prepareRows; `rijs` must be shareable with the lane (or null). */
-  prepareRows(i0: number, i1: number, rijs: FloatArray | null): Promise<PreparedRows>;
-  classify(chunks: number[]): Promise<number>;
-  product(chunks: number[]): Promise<void>;
+  /** This lane's share of preparing the rows (ChunkRunner.prepareShare); `rijs` must be shareable with the lane, or null. */
+  prepareRows(rijs: FloatArray | null): Promise<PreparedRows>;
+  /** This lane's share of the classification (ChunkRunner.classifyShare). */
+  classify(): Promise<ClassifiedShare>;
+  /** This lane's share of a product: these chunks, or (null) chunks from the shared counter. */
+  product(chunks: number[] | null): Promise<void>;
   reduce(p0: number, p1: number): Promise<void>;
   anchorCodes(): Promise<Uint8Array>;
   /** Idempotent; stops a worker even mid-computation. */
   terminate(): Promise<void>;
 }
 
-/** Let timers, I/O and abort signals run between chunks when a call has taken this long. */
+/** Let timers, I/O and abort signals run between units when a call has taken this long. */
 const BREATHE_AFTER_MS = 50;
 
 function breathe(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Runs `work` for each chunk, yielding to the event loop now and then. */
-async function eachChunk(chunks: number[], check: () => void, work: (chunk: number) => void): Promise<void> {
+/** Runs a phase generator of ChunkRunner on this thread, yielding to the event loop now and then. */
+async function finishBreathing<T>(phase: Generator<void, T>, check: () => void): Promise<T> {
   let since = performance.now();
-  for (const c of chunks) {
+  for (;;) {
     check();
-    work(c);
+    const step = phase.next();
+    if (step.done) return step.value;
     if (performance.now() - since > BREATHE_AFTER_MS) {
       await breathe();
       since = performance.now();
@@ -38,7 +41,7 @@ async function eachChunk(chunks: number[], check: () => void, work: (chunk: numb
   }
 }
 
-/** The calling thread as a lane. Yields to the event loop between chunks. */
+/** The calling thread as a lane. Yields to the event loop between units of work. */
 export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, setup: RunnerSetup): RunnerLane {
   const runner = new ChunkRunner(kernels, memory, setup);
   let stopped = false;
@@ -46,18 +49,9 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
     if (stopped) throw new Error('lane stopped');
   };
   return {
-    async prepareRows(i0, i1, rijs) {
-      check();
-      return runner.prepareRows(i0, i1, rijs);
-    },
-    async classify(chunks) {
-      let rechecks = 0;
-      await eachChunk(chunks, check, (c) => (rechecks += runner.classify([c])));
-      return rechecks;
-    },
-    async product(chunks) {
-      await eachChunk(chunks, check, (c) => runner.product([c]));
-    },
+    prepareRows: (rijs) => finishBreathing(runner.prepareShare(rijs), check),
+    classify: () => finishBreathing(runner.classifyShare(), check),
+    product: (chunks) => finishBreathing(runner.productShare(chunks), check),
     async reduce(p0, p1) {
       check();
       runner.reduce(p0, p1);
@@ -86,8 +80,8 @@ export async function workerLane(worker: Lane, module: WebAssembly.Module, memor
     throw error;
   }
   return {
-    prepareRows: (i0, i1, rijs) => worker.call<PreparedRows>('prepareRows', [i0, i1, rijs]),
-    classify: (chunks) => worker.call<number>('classify', chunks),
+    prepareRows: (rijs) => worker.call<PreparedRows>('prepareRows', rijs),
+    classify: () => worker.call<ClassifiedShare>('classify', null),
     product: (chunks) => worker.call<void>('product', chunks),
     reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
     anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),

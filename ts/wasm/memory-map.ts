@@ -5,10 +5,11 @@
  * Regions, each 64-byte aligned and padded so that the SIMD loops' reads past the end of a
  * region (and the float64 classification kernel's reads of up to three entries before a
  * row's start, which land in the previous region's padding) stay inside memory: sign table,
- * estimates (row layout), row Gram terms (2 × P float64), the float32 filter copy of the
- * estimates (classification's fast path, see assembly/classify.ts; optional), v, one partial
- * output per chunk (ts/wasm/chunks.ts), scratch codes per lane, anchor codes, and the codes
- * (in memory, or one paging window per lane).
+ * the lanes' work counter, estimates (row layout), row Gram terms (2 × P float64), the
+ * float32 filter copy of the estimates (classification's fast path, see
+ * assembly/classify.ts; optional), v, one partial output per chunk (ts/wasm/chunks.ts),
+ * scratch codes per lane, anchor codes, and the codes (in memory, or one paging window per
+ * lane).
  */
 import { pairCount } from '../pairs.js';
 import type { Chunk } from './chunks.js';
@@ -90,6 +91,8 @@ export interface MemoryMap {
   pairs: number;
   elementBytes: number;
   signTable: number;
+  /** An int32 work counter shared by the lanes of one parallel phase (ts/wasm/runner.ts). */
+  counter: number;
   rows: number;
   gram0: number;
   gram1: number;
@@ -135,6 +138,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
     return start;
   };
   const signTable = take(kernel.signTableBytes);
+  const counter = take(4);
   const rows = take(9 * pairs * elementBytes);
   const gram0 = take(8 * pairs);
   const gram1 = take(8 * pairs);
@@ -150,7 +154,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const windows = codes === 'paged' ? Array.from({ length: lanes }, () => take(windowBytes)) : [];
   const pagedBytes = codes === 'paged' ? chunkCodeBytes.reduce((a, b) => a + b, 0) : 0;
   return {
-    n, pairs, elementBytes, signTable, rows, gram0, gram1, filter, v, partials, partialBase, scratch, anchorCodes,
+    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, v, partials, partialBase, scratch, anchorCodes,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, totalBytes: at, pagedBytes,
   };
 }

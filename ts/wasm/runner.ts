@@ -1,7 +1,8 @@
 /**
- * Runs the kernels for whole chunks (ts/wasm/chunks.ts) on one lane: the main thread, or one
- * worker thread on a shared memory (ts/wasm/worker.ts). Everything a lane does goes through
- * this class, so one thread and many threads execute exactly the same operations.
+ * Runs the kernels on one lane: the main thread, or one worker thread on a shared memory
+ * (ts/wasm/worker.ts). Everything a lane does goes through this class, so one thread and many
+ * threads execute exactly the same operations. The units of work (row ranges, kernel calls,
+ * chunks of ts/wasm/chunks.ts) are fixed by n; lanes only decide who runs which.
  */
 import type { FloatArray } from '../backend.js';
 import { codeBytes, type MemoryMap } from './memory-map.js';
@@ -54,6 +55,68 @@ export interface PreparedRows {
   maxAbs: number;
 }
 
+/** What a lane's share of the classification left behind. */
+export interface ClassifiedShare {
+  /** Triplets that the float32 filter left to float64. */
+  rechecks: number;
+  /** 'paged': the chunks whose codes this lane now holds (their products must run here). */
+  chunks: number[];
+}
+
+/**
+ * Row ranges that preparation hands out, about equal in pairs. More than there are lanes, so
+ * that a lane on a slower (or busier) core simply takes fewer of them.
+ */
+const PREPARE_UNITS = 16;
+
+/** Rows [0, n − 1) split into at most `parts` non-empty ranges of about equal numbers of pairs. */
+export function rowRanges(n: number, parts: number): Array<[number, number]> {
+  const pairs = (n * (n - 1)) / 2;
+  const ranges: Array<[number, number]> = [];
+  let i0 = 0;
+  let done = 0;
+  for (let part = 0; part < parts && i0 < n - 1; part++) {
+    let i1 = i0;
+    const target = ((part + 1) * pairs) / parts;
+    while (i1 < n - 1 && (part === parts - 1 || done < target)) done += n - 1 - i1++;
+    if (i1 === i0) continue; // more parts than rows need: an earlier range went past this share
+    ranges.push([i0, i1]);
+    i0 = i1;
+  }
+  return ranges;
+}
+
+/**
+ * Runs a lane's share of one parallel phase. The lanes of a phase take units from one shared
+ * counter (reset by the main thread before it sends the phase), so each lane does as many as
+ * its core gets through: the machine's cores need not be equally fast. Which lane runs a unit
+ * never changes what the unit computes, nor where it writes, so results do not depend on it.
+ * A generator, so that a lane on the main thread can yield to the event loop between units.
+ */
+function* drain(counter: () => Int32Array, count: number, unit: (index: number) => void): Generator<void, void> {
+  for (;;) {
+    const index = Atomics.add(counter(), 0, 1);
+    if (index >= count) return;
+    unit(index);
+    yield;
+  }
+}
+
+/** Runs a phase generator to its end in one go (worker threads). */
+export function finish<T>(phase: Generator<void, T>): T {
+  for (;;) {
+    const step = phase.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Classification work: rows a ≤ i < b of one chunk (one kernel call, or one window when paged). */
+interface Piece {
+  chunk: number;
+  a: number;
+  b: number;
+}
+
 export class ChunkRunner {
   private readonly f32: boolean;
   /** 'paged': the codes of this lane's chunks, by chunk index. */
@@ -70,6 +133,8 @@ export class ChunkRunner {
   private bytes(at: number, length: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, at, length);
   }
+
+  private readonly counter = () => new Int32Array(this.memory.buffer, this.setup.map.counter, 1);
 
   /** Sub-ranges [a, b) of a chunk's rows for one kernel call (and, paged, one window). */
   private *pieces(chunk: Chunk): Generator<[number, number]> {
@@ -112,56 +177,97 @@ export class ChunkRunner {
     return { firstNonFinite: bad, maxAbs };
   }
 
-  /** Classifies the given chunks once; returns how many triplets the float32 filter left to float64. */
-  classify(chunkIndices: number[]): number {
+  /** This lane's share of preparing every row (see prepareRows), taken from the shared counter. */
+  *prepareShare(rijs: FloatArray | null): Generator<void, PreparedRows> {
+    const ranges = rowRanges(this.setup.map.n, PREPARE_UNITS);
+    let firstNonFinite = -1;
+    let maxAbs = 0;
+    yield* drain(this.counter, ranges.length, (u) => {
+      const rows = this.prepareRows(ranges[u][0], ranges[u][1], rijs);
+      if (rows.firstNonFinite >= 0 && (firstNonFinite < 0 || rows.firstNonFinite < firstNonFinite)) firstNonFinite = rows.firstNonFinite;
+      maxAbs = Math.max(maxAbs, rows.maxAbs);
+    });
+    return { firstNonFinite, maxAbs };
+  }
+
+  /**
+   * The classification's units: every kernel call of every chunk when the codes stay in the
+   * shared memory (pieces write disjoint bytes, any lane can do any of them); whole chunks when
+   * they are paged (a chunk's codes then live with the lane that classified it).
+   */
+  private classifyPieces(): Piece[] {
+    const { map, chunks } = this.setup;
+    if (map.codes === 'paged') return chunks.map((chunk) => ({ chunk: chunk.index, a: chunk.i0, b: chunk.i1 }));
+    return chunks.flatMap((chunk) => [...this.pieces(chunk)].map(([a, b]) => ({ chunk: chunk.index, a, b })));
+  }
+
+  private classifyPiece({ chunk: c, a, b }: Piece): number {
     const m = this.setup.map;
+    const chunk = this.setup.chunks[c];
+    if (m.codes === 'memory') return this.classifyInto(a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a));
+    // Paged: the whole chunk, window by window, into a store this lane keeps.
     let rechecks = 0;
-    for (const c of chunkIndices) {
-      const chunk = this.setup.chunks[c];
-      if (m.codes === 'memory') {
-        for (const [a, b] of this.pieces(chunk)) rechecks += this.classifyInto(a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a));
-      } else if (m.codes === 'paged') {
-        const store = new Uint8Array(m.chunkCodeBytes[c]);
-        const window = m.windows[this.setup.lane];
-        for (const [a, b] of this.pieces(chunk)) {
-          rechecks += this.classifyInto(a, b, window);
-          store.set(this.bytes(window, codeBytes(m.n, a, b)), codeBytes(m.n, chunk.i0, a));
-        }
-        this.stores.set(c, store);
-      }
+    const store = new Uint8Array(m.chunkCodeBytes[c]);
+    const window = m.windows[this.setup.lane];
+    for (const [a, b] of this.pieces(chunk)) {
+      rechecks += this.classifyInto(a, b, window);
+      store.set(this.bytes(window, codeBytes(m.n, a, b)), codeBytes(m.n, chunk.i0, a));
     }
+    this.stores.set(c, store);
     return rechecks;
   }
 
-  /** Partial products of the given chunks, each into its own partial output (zeroed first). */
-  product(chunkIndices: number[]): void {
+  /** This lane's share of classifying every triplet once, taken from the shared counter. */
+  *classifyShare(): Generator<void, ClassifiedShare> {
+    if (this.setup.map.codes === 'none') return { rechecks: 0, chunks: [] };
+    const pieces = this.classifyPieces();
+    let rechecks = 0;
+    yield* drain(this.counter, pieces.length, (u) => (rechecks += this.classifyPiece(pieces[u])));
+    return { rechecks, chunks: [...this.stores.keys()] };
+  }
+
+  /** Partial product of chunk c into its own partial output (zeroed first). */
+  private productChunk(c: number): void {
     const { kernels: k, setup } = this;
     const m = setup.map;
-    for (const c of chunkIndices) {
-      const chunk = setup.chunks[c];
-      new Float64Array(this.memory.buffer, m.partials[c], m.pairs - m.partialBase[c]).fill(0);
-      // The kernels index y by pair; this chunk's region holds pairs from partialBase[c] on.
-      const y = m.partials[c] - 8 * m.partialBase[c];
-      if (setup.jWeighting) {
-        (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(m.rows, m.n, chunk.i0, chunk.i1, m.v, y);
-        continue;
+    const chunk = setup.chunks[c];
+    new Float64Array(this.memory.buffer, m.partials[c], m.pairs - m.partialBase[c]).fill(0);
+    // The kernels index y by pair; this chunk's region holds pairs from partialBase[c] on.
+    const y = m.partials[c] - 8 * m.partialBase[c];
+    if (setup.jWeighting) {
+      (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(m.rows, m.n, chunk.i0, chunk.i1, m.v, y);
+      return;
+    }
+    for (const [a, b] of this.pieces(chunk)) {
+      const offset = codeBytes(m.n, chunk.i0, a);
+      if (m.codes === 'memory') {
+        k.productCached(m.chunkCodes[c] + offset, m.signTable, m.n, a, b, m.v, y);
+      } else if (m.codes === 'paged') {
+        const window = m.windows[setup.lane];
+        const store = this.stores.get(c);
+        if (!store) throw new Error(`chunk ${c} has no codes on lane ${setup.lane}`);
+        const length = codeBytes(m.n, a, b);
+        this.bytes(window, length).set(store.subarray(offset, offset + length));
+        k.productCached(window, m.signTable, m.n, a, b, m.v, y);
+      } else {
+        const scratch = m.scratch[setup.lane];
+        (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(m.rows, m.gram0, m.gram1, m.filter, m.signTable, m.n, a, b, m.v, y, scratch);
       }
-      for (const [a, b] of this.pieces(chunk)) {
-        const offset = codeBytes(m.n, chunk.i0, a);
-        if (m.codes === 'memory') {
-          k.productCached(m.chunkCodes[c] + offset, m.signTable, m.n, a, b, m.v, y);
-        } else if (m.codes === 'paged') {
-          const window = m.windows[setup.lane];
-          const store = this.stores.get(c);
-          if (!store) throw new Error(`chunk ${c} has no codes on lane ${setup.lane}`);
-          const length = codeBytes(m.n, a, b);
-          this.bytes(window, length).set(store.subarray(offset, offset + length));
-          k.productCached(window, m.signTable, m.n, a, b, m.v, y);
-        } else {
-          const scratch = m.scratch[setup.lane];
-          (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(m.rows, m.gram0, m.gram1, m.filter, m.signTable, m.n, a, b, m.v, y, scratch);
-        }
-      }
+    }
+  }
+
+  /**
+   * This lane's share of one product: the given chunks (paged codes: the ones it holds), or,
+   * with `null`, chunks taken from the shared counter.
+   */
+  *productShare(chunks: number[] | null): Generator<void, void> {
+    if (chunks === null) {
+      yield* drain(this.counter, this.setup.chunks.length, (c) => this.productChunk(c));
+      return;
+    }
+    for (const c of chunks) {
+      this.productChunk(c);
+      yield;
     }
   }
 

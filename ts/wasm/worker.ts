@@ -4,7 +4,7 @@
  */
 import { serveLane } from '../threads/lane.js';
 import { instantiateKernels } from './kernels.js';
-import { ChunkRunner, type RunnerSetup } from './runner.js';
+import { ChunkRunner, finish, type RunnerSetup } from './runner.js';
 
 let runner: ChunkRunner | undefined;
 
@@ -19,9 +19,9 @@ await serveLane({
     runner = new ChunkRunner(kernels, args.memory, args.setup);
     return true;
   },
-  prepareRows: ([i0, i1, rijs]: [number, number, Float64Array | Float32Array | null]) => ready().prepareRows(i0, i1, rijs),
-  classify: (chunks: number[]) => ready().classify(chunks),
-  product: (chunks: number[]) => ready().product(chunks),
+  prepareRows: (rijs: Float64Array | Float32Array | null) => finish(ready().prepareShare(rijs)),
+  classify: () => finish(ready().classifyShare()),
+  product: (chunks: number[] | null) => finish(ready().productShare(chunks)),
   reduce: ([p0, p1]: [number, number]) => ready().reduce(p0, p1),
   anchorCodes: () => ready().anchorCodes(),
 });
