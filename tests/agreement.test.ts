@@ -95,3 +95,27 @@ test('wasm chooses cached codes when they fit and streams when they do not', asy
   roomy.dispose();
   tight.dispose();
 });
+
+test('with codes kept, later products (whose vectors reuse the estimates’ memory) stay exact, and reclassifying is refused', async (t) => {
+  const n = 60;
+  const { rijs } = generateSynthetic({ n, seed: 11, noiseDeg: 4, outliers: 0.2 });
+  const pairs = (n * (n - 1)) / 2;
+  for (const codes of ['cached', 'paged'] as const) {
+    const problem = (await wasmBackend.prepare(rijs, n, { jWeighting: false, memoryBudget: 2 ** 30, threads: 1, codes })) as Awaited<
+      ReturnType<typeof wasmBackend.prepare>
+    > & { classify(): Promise<void> };
+    try {
+      for (const seed of [1, 2, 3]) {
+        const v = randomVector(pairs, seed);
+        const expected = new Float64Array(pairs);
+        referenceProduct(rijs, n, v, expected, false);
+        const y = new Float64Array(pairs);
+        await problem.multiply(v, y);
+        t.true(relativeError(y, expected) <= 1e-12, `${codes}, product ${seed}: relative error ${relativeError(y, expected)}`);
+      }
+      await t.throwsAsync(problem.classify(), { message: /overwritten/ });
+    } finally {
+      problem.dispose();
+    }
+  }
+});

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsyncInputError } from '../ts/errors.js';
 import { jsync } from '../ts/jsync.js';
+import { wasmBackend } from '../ts/wasm/backend.js';
 import { serializeNpy } from '../ts/npy.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
@@ -64,9 +65,25 @@ for (const { name: backend } of BACKENDS) {
 test('wasm: an n too large for the memory budget says how much it would need', async (t) => {
   const data = generateSynthetic({ n: 150, seed: 4 });
   const error = await t.throwsAsync(jsync(data.rijs, { backend: 'wasm', memoryBudget: 1e6 }), { instanceOf: JsyncInputError });
-  t.regex(error!.message, /n = 150 needs \d+(\.\d+)? MiB of Wasm memory even without cached codes, but the memory budget is/);
-  const forced = await t.throwsAsync(jsync(data.rijs, { backend: 'wasm', codes: 'cached', memoryBudget: 1.25e6 }), { instanceOf: JsyncInputError });
-  t.regex(forced!.message, /with cached codes/);
+  t.regex(error!.message, /^n = 150 needs \d+(\.\d+)? MiB of memory at the least \(with(out)? cached codes\), but the memory budget is 976\.6 KiB$/);
+  const forced = await t.throwsAsync(jsync(data.rijs, { backend: 'wasm', codes: 'cached', memoryBudget: 1e6 }), { instanceOf: JsyncInputError });
+  t.regex(forced!.message, /^n = 150 needs \d+(\.\d+)? MiB of memory at the least \(with cached codes\), but the memory budget is 976\.6 KiB$/);
+});
+
+test('wasm: a budget that holds the streaming problem but not the codes streams', async (t) => {
+  // At n = 600 the codes (C(600,3)/4 ≈ 9 MB) need more than the vectors streaming adds.
+  const n = 600;
+  const data = generateSynthetic({ n, seed: 4 });
+  const prepare = (codes: 'auto' | 'streaming', memoryBudget: number) => wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget, threads: 1, codes });
+  const streaming = await prepare('streaming', 2 ** 32);
+  const budget = streaming.memoryBytes;
+  streaming.dispose();
+  const auto = await prepare('auto', budget);
+  t.is(auto.mode, 'streaming');
+  auto.dispose();
+  const roomy = await prepare('auto', 2 * budget);
+  t.is(roomy.mode, 'cached');
+  roomy.dispose();
 });
 
 /** A valid .npy of the good estimates, as text-editable header + data. */
@@ -151,7 +168,7 @@ test('cli: an n too large for the memory budget is exit 2 and says how much it n
   writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
   const result = await runCli(['run', input, '--out', join(dir, 'o.npy'), '--memory-budget', '1M']);
   t.is(result.code, 2);
-  t.regex(result.stderr, /in\.npy: n = 150 needs [\d.]+ MiB of Wasm memory/);
+  t.regex(result.stderr, /in\.npy: n = 150 needs [\d.]+ MiB of memory at the least/);
   t.deepEqual(filesIn(dir), ['in.npy']);
 });
 

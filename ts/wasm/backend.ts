@@ -64,17 +64,14 @@ function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunk
     if (forced) candidates.push(['paged', false]);
     else candidates.push(['none', true], ['none', false]);
   }
-  let last: MemoryMap | undefined;
-  for (const [codes, filter] of candidates) {
-    last = plan(codes, filter);
-    if (fits(last)) return last;
-  }
-  const smallest = last!;
-  const need = formatBytes(smallest.totalBytes + smallest.pagedBytes);
-  if (!options.jWeighting && (options.codes === 'cached' || options.codes === 'paged')) {
-    throw new JsyncInputError(`n = ${n} needs ${need} of memory with cached codes, but ${limitText(smallest)}`);
-  }
-  throw new JsyncInputError(`n = ${n} needs ${need} of Wasm memory even without cached codes, but ${limitText(smallest)}`);
+  const plans = candidates.map(([codes, filter]) => plan(codes, filter));
+  const chosen = plans.find(fits);
+  if (chosen) return chosen;
+  // Nothing fits: say what the leanest of the allowed layouts would need.
+  const need = (map: MemoryMap) => map.totalBytes + map.pagedBytes;
+  const smallest = plans.reduce((a, b) => (need(b) < need(a) ? b : a));
+  const how = smallest.codes === 'none' ? 'without cached codes' : 'with cached codes';
+  throw new JsyncInputError(`n = ${n} needs ${formatBytes(need(smallest))} of memory at the least (${how}), but ${limitText(smallest)}`);
 }
 
 /** Zeroes the work counter that the lanes of the next parallel phase take units from. */
@@ -131,7 +128,11 @@ class WasmProblem implements JsyncProblem {
     return this.memory.buffer;
   }
 
+  /** Set by the first product when v and the partial outputs overwrite the estimates. */
+  private estimatesGone = false;
+
   async classify(): Promise<void> {
+    if (this.estimatesGone) throw new Error('classify() after a product: the estimates were overwritten (memory-map.ts reuseEstimates)');
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
     const shares = await Promise.all(this.lanes.map((lane) => lane.classify()));
@@ -145,6 +146,7 @@ class WasmProblem implements JsyncProblem {
     const { map, lanes } = this;
     if (v.length !== this.pairs || y.length !== this.pairs) throw new Error(`multiply: vectors must have ${this.pairs} entries`);
     const buffer = this.buffer();
+    this.estimatesGone ||= map.reuseEstimates;
     new Float64Array(buffer, map.v, this.pairs).set(v);
     // Paged codes are multiplied where they are held; otherwise lanes take chunks as they go.
     const paged = map.codes === 'paged';
