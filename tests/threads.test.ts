@@ -92,7 +92,7 @@ test('an error in one worker becomes an error of the run, not a hang', async (t)
 
 const LIFECYCLE_SCRIPT = fileURLToPath(new URL('support/lifecycle.ts', import.meta.url));
 
-test('workers are released after success, error and abort: the process exits by itself', async (t) => {
+test('workers are released after success, error and abort, and idle prewarmed ones do not hold the process: it exits by itself', async (t) => {
   const started = performance.now();
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', LIFECYCLE_SCRIPT], { timeout: 120_000 }, (error, stdout, stderr) =>
@@ -101,6 +101,9 @@ test('workers are released after success, error and abort: the process exits by 
   });
   t.is(code, 0, stderr);
   t.regex(stdout, /success: 2 threads/);
+  t.regex(stdout, /prewarmed: 2 waiting/);
+  t.regex(stdout, /prewarmed run: 2 threads, 0 waiting, same result: true/);
+  t.regex(stdout, /left waiting: 2/);
   t.regex(stdout, /error: .*worker/);
   t.regex(stdout, /abort: AbortError/);
   t.regex(stdout, /done/);

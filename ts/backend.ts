@@ -64,4 +64,9 @@ export interface JsyncBackend {
   prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem>;
   /** One code (0–3) per triplet i < j < k in lexicographic order; for tests and tools. */
   classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array>;
+  /**
+   * Optional: start, in the background, what a prepare() for n images on `threads` threads
+   * will need (worker threads, say), so that it finds them ready. Resolves once started.
+   */
+  prewarm?(n: number, threads: number): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * Inputs are Float64Array or Float32Array of length 9P, P = n(n−1)/2, row-major 3×3 blocks in
  * the pair order (0,1), (0,2), …, (0,n−1), (1,2), … (see README, "Conventions").
  */
-export { jsync, type JsyncResult } from './jsync.js';
+export { jsync, prewarm, type JsyncResult } from './jsync.js';
 export type { JsyncOptions, BackendChoice } from './options.js';
 export type { PowerProgress } from './power.js';
 export { applySigns, applySignsInPlace, jConjugate, syncViis } from './apply.js';

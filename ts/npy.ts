@@ -84,6 +84,23 @@ export function parseNpy(bytes: Uint8Array, name = 'npy data'): NpyArray {
   return { dtype: info.dtype, shape, data: decodeData(bytes, dataOffset, count, info) };
 }
 
+/**
+ * The shape in an .npy header, from the first bytes of a file (at least up to the end of the
+ * header); null when they are not yet a complete, valid header. For starting work early only:
+ * parseNpy decides whether the file is acceptable.
+ */
+export function peekNpyShape(head: Uint8Array): number[] | null {
+  const fail = (problem: string): never => {
+    throw new JsyncInputError(problem);
+  };
+  try {
+    const { headerText } = readPreamble(head, fail);
+    return checkHeader(parseHeaderDict(headerText, fail), fail).shape;
+  } catch {
+    return null;
+  }
+}
+
 type Fail = (problem: string) => never;
 
 /** Checks magic and version and returns the header text and where the data begins. */

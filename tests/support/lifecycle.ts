@@ -1,9 +1,11 @@
 /**
  * Child process of tests/threads.test.ts: runs threaded J-synchronizations that succeed,
- * fail inside a worker and get aborted, then returns without process.exit(). If any worker
- * or handle were left behind, this process would not exit and the test would time out.
+ * take prewarmed workers, fail inside a worker and get aborted, then leaves prewarmed workers
+ * unused and returns without process.exit(). If any worker or handle kept the process alive,
+ * it would not exit and the test would time out.
  */
-import { jsync } from '../../ts/jsync.js';
+import { jsync, prewarm } from '../../ts/jsync.js';
+import { waitingWorkers } from '../../ts/wasm/lanes.js';
 import { generateSynthetic } from '../../ts/synthetic.js';
 import { wasmBackend } from '../../ts/wasm/backend.js';
 
@@ -11,6 +13,12 @@ const data = generateSynthetic({ n: 150, seed: 9, noiseDeg: 5, outliers: 0.2 });
 
 const ok = await jsync(data.rijs, { threads: 2 });
 console.log(`success: ${ok.threads} threads, ${ok.iterations} iterations`);
+
+await prewarm(data.n, { threads: 2 });
+console.log(`prewarmed: ${waitingWorkers()} waiting`);
+const warm = await jsync(data.rijs, { threads: 2 });
+const same = warm.signs.every((sign, p) => sign === ok.signs[p]) && warm.eigenvalue === ok.eigenvalue;
+console.log(`prewarmed run: ${warm.threads} threads, ${waitingWorkers()} waiting, same result: ${same}`);
 
 const problem = await wasmBackend.prepare(data.rijs, data.n, { jWeighting: false, memoryBudget: 2 ** 30, threads: 2, codes: 'auto' });
 await (problem as unknown as { lanes: Array<{ terminate(): Promise<void> }> }).lanes[0].terminate();
@@ -35,4 +43,7 @@ try {
 } catch (error) {
   console.log(`abort: ${(error as Error).name}`);
 }
+// Workers left waiting must not keep the process alive.
+await prewarm(data.n, { threads: 2 });
+console.log(`left waiting: ${waitingWorkers()}`);
 console.log('done');

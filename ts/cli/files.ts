@@ -3,37 +3,55 @@
  * the library's numeric path.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { FloatArray } from '../backend.js';
 import { JsyncInputError } from '../errors.js';
-import { parseNpy, serializeNpy, type NpyData } from '../npy.js';
+import { parseNpy, peekNpyShape, serializeNpy, type NpyData } from '../npy.js';
+
+/** Bytes of a file read first, so that work depending on its header can start early. */
+const HEAD_BYTES = 4096;
 
 /**
  * The whole file, in a SharedArrayBuffer where the runtime has one: worker threads then read
- * the estimates in place, in parallel, instead of this thread copying them first.
+ * the estimates in place, in parallel, instead of this thread copying them first. The first
+ * bytes go to `onHead`; the rest is read asynchronously, so the event loop keeps running.
  */
-function readShared(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
+async function readShared(path: string, onHead: (head: Uint8Array) => void): Promise<Uint8Array> {
+  const file = await open(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const size = (await file.stat()).size;
     const bytes = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
     let offset = 0;
-    while (offset < size) {
-      const read = readSync(fd, bytes, offset, size - offset, offset);
-      if (read === 0) break;
-      offset += read;
+    const readUpTo = async (end: number) => {
+      while (offset < end) {
+        const { bytesRead } = await file.read(bytes, offset, end - offset, offset);
+        if (bytesRead === 0) return false;
+        offset += bytesRead;
+      }
+      return true;
+    };
+    if (await readUpTo(Math.min(size, HEAD_BYTES))) {
+      onHead(bytes.subarray(0, offset));
+      await readUpTo(size);
     }
     return bytes.subarray(0, offset);
   } finally {
-    closeSync(fd);
+    await file.close();
   }
 }
 
-/** Reads relative-rotation estimates: float32/float64, shape (P, 3, 3) or (P, 9). */
-export function readEstimates(path: string): FloatArray {
+/**
+ * Reads relative-rotation estimates: float32/float64, shape (P, 3, 3) or (P, 9). `onPairs`
+ * learns P from the header, before the data is read.
+ */
+export async function readEstimates(path: string, onPairs: (pairs: number) => void = () => undefined): Promise<FloatArray> {
   let bytes: Uint8Array;
   try {
-    bytes = readShared(path);
+    bytes = await readShared(path, (head) => {
+      const shape = peekNpyShape(head);
+      if (shape && shape.length >= 1) onPairs(shape[0]);
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new JsyncInputError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);

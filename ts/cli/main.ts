@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applySigns } from '../apply.js';
 import { JsyncAbortError, JsyncInputError } from '../errors.js';
-import { jsync, type JsyncResult } from '../jsync.js';
+import { jsync, prewarm, type JsyncResult } from '../jsync.js';
 import type { JsyncOptions } from '../options.js';
 import { tripletCount } from '../pairs.js';
 import { probe } from '../probe.js';
@@ -155,13 +155,18 @@ function requireOut(values: Values, command: string): string {
   return out;
 }
 
+/** n for P = n(n − 1)/2 pairs (rounded: jsync itself rejects a P that is no such count). */
+function imagesOf(pairs: number): number {
+  return Math.round((1 + Math.sqrt(1 + 8 * pairs)) / 2);
+}
+
 /** Runs jsync with a progress display on standard error (terminals only) and Ctrl-C abort. */
 async function runWithProgress(rijs: Float64Array | Float32Array, options: JsyncOptions, io: Io): Promise<JsyncResult> {
   const progress = createProgress(io.stderr, options.epsilon ?? 1e-2);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const n = Math.round((1 + Math.sqrt(1 + (8 * rijs.length) / 9)) / 2);
+  const n = imagesOf(rijs.length / 9);
   progress.phase(`classifying ${tripletCount(n).toLocaleString('en-US')} triplets…`);
   try {
     return await jsync(rijs, { ...options, signal: controller.signal, onProgress: (p) => progress.iteration(p) });
@@ -209,7 +214,10 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
   if (signsOut && same(signsOut, out)) throw new UsageError(`${command}: --out and --signs-out are the same file`);
   try {
     const options = runOptions(values);
-    const rijs = readEstimates(input);
+    // Worker threads boot while the data is read (the header tells n).
+    let warming: Promise<void> | undefined;
+    const rijs = await readEstimates(input, (pairs) => (warming = prewarm(imagesOf(pairs), options)));
+    await warming;
     let result: JsyncResult;
     try {
       result = await runWithProgress(rijs, options, io);
@@ -278,8 +286,10 @@ async function commandDemo(args: string[], io: Io): Promise<void> {
   if (values.help) return void io.stdout.write(HELP);
   const n = number(values, 'n', (x) => integer(x) && x >= 3, 'an integer ≥ 3') ?? 1000;
   const defaults: Values = { outliers: '0.2', 'noise-deg': '5', seed: '1' };
+  const options = runOptions({ ...values, seed: undefined });
+  await prewarm(n, options); // worker threads boot while the input is generated
   const data = synthetic({ ...defaults, ...values }, n);
-  const result = await runWithProgress(data.rijs, runOptions({ ...values, seed: undefined }), io);
+  const result = await runWithProgress(data.rijs, options, io);
   // Agreement with the ground truth on the inliers, up to the global sign.
   let inliers = 0;
   let agree = 0;

@@ -9,11 +9,15 @@ export interface Lane {
   call<T = unknown>(method: string, args: unknown, transfer?: Transferable[]): Promise<T>;
   /** Stops the worker now (also mid-computation); pending requests reject. Idempotent. */
   terminate(): Promise<void>;
+  /** Whether this worker keeps a Node process alive (an idle, prewarmed one should not). No-op in browsers. */
+  keepAlive(on: boolean): void;
 }
 
 interface Port {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   terminate(): Promise<unknown> | void;
+  ref?(): void;
+  unref?(): void;
 }
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
@@ -85,6 +89,10 @@ export async function startLane(url: URL, label: string): Promise<Lane> {
     async terminate(): Promise<void> {
       failAll(new Error(`${label} was stopped`));
       await port.terminate();
+    },
+    keepAlive(on: boolean): void {
+      if (on) port.ref?.();
+      else port.unref?.();
     },
   };
 }

@@ -18,7 +18,7 @@ import { JsyncAbortError, JsyncInputError, throwIfAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelModule } from './kernels.js';
-import { localLane, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
+import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { nonFiniteError } from '../validate.js';
@@ -260,7 +260,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
   }
 }
 
-export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
+export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewarm(n: number, threads: number): Promise<void> } = {
   name: 'wasm',
   /** Whether this runtime can compile the SIMD kernels. */
   async available(): Promise<boolean> {
@@ -273,6 +273,11 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean> } = {
   },
   prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem> {
     return prepareWasm(rijs, n, options);
+  },
+  /** Starts the workers that prepare() will take for n images on `threads` threads. */
+  async prewarm(n: number, threads: number): Promise<void> {
+    const lanes = Math.min(threads, partition(n).length);
+    if (lanes > 1) await prewarmWorkers(lanes);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
     const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });
