@@ -5,8 +5,9 @@ import { buildFilter, classifyRange, finishFilter, rowGram } from './classify';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
+import { anchorStart } from './start';
 
-export { addInto, finishFilter, initSignTable, productCached, subtractDiagonal };
+export { addInto, anchorStart, finishFilter, initSignTable, productCached, subtractDiagonal };
 
 export function signTableBytes(): i32 {
   return SIGN_TABLE_BYTES;

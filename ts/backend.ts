@@ -55,6 +55,11 @@ export interface JsyncProblem {
    * which the power method builds its start vector.
    */
   anchorCodes(): Promise<Uint8Array>;
+  /**
+   * Optional: the data-built start vector computed by the backend itself, bitwise equal to
+   * start.ts `anchorStart(n, await anchorCodes())`, only faster.
+   */
+  dataStart?(): Promise<Float64Array>;
   /** Release memory and workers; the problem is unusable afterwards. Idempotent. */
   dispose(): void;
 }

@@ -130,7 +130,7 @@ async function run(rijs: FloatArray, n: number, o: ResolvedOptions): Promise<Jsy
     let start: Float64Array;
     if (o.init instanceof Float64Array) start = normalize(Float64Array.from(o.init));
     else if (o.init === 'random') start = randomStart(pairs, o.seed);
-    else start = anchorStart(n, await problem.anchorCodes());
+    else start = problem.dataStart ? await problem.dataStart() : anchorStart(n, await problem.anchorCodes());
     const iterateBegan = performance.now();
     const power = await powerMethod(problem, start, {
       epsilon: o.epsilon,

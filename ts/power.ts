@@ -30,9 +30,10 @@ export interface PowerResult {
   converged: boolean;
 }
 
+/** Iterates from `start` (unit norm), which becomes the first iterate: its entries are overwritten. */
 export async function powerMethod(problem: JsyncProblem, start: Float64Array, options: PowerOptions): Promise<PowerResult> {
-  let v = Float64Array.from(start);
-  let y = new Float64Array(v.length);
+  let v: Float64Array = start;
+  let y: Float64Array = new Float64Array(v.length);
   const residuals: number[] = [];
   let eigenvalue = NaN;
   let converged = false;

@@ -17,7 +17,7 @@ import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMod
 import { JsyncAbortError, JsyncInputError, throwIfAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
-import { instantiateKernels, kernelModule } from './kernels.js';
+import { instantiateKernels, kernelModule, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
@@ -103,6 +103,8 @@ class WasmProblem implements JsyncProblem {
     private readonly map: MemoryMap,
     private readonly chunks: Chunk[],
     private readonly lanes: RunnerLane[],
+    /** An instance on this thread, for the small serial kernels. */
+    private readonly kernels: KernelExports,
     jWeighting: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {
@@ -158,14 +160,32 @@ class WasmProblem implements JsyncProblem {
     y.set(new Float64Array(buffer, map.partials[0], this.pairs));
   }
 
-  async anchorCodes(): Promise<Uint8Array> {
-    const { n } = this;
+  /** Packed codes of row i = 0 (a copy). */
+  private packedAnchorCodes(): Promise<Uint8Array> {
     // Row i = 0 is in chunk 0; paged, only the lane that classified it holds its codes.
     const holder = this.map.codes === 'paged' ? this.held.findIndex((chunks) => chunks.includes(0)) : 0;
-    const packed = await this.lanes[holder].anchorCodes();
+    return this.lanes[holder].anchorCodes();
+  }
+
+  async anchorCodes(): Promise<Uint8Array> {
+    const { n } = this;
     const out = new Uint8Array(((n - 1) * (n - 2)) / 2);
-    unpackRowCodes(packed, n, 0, out, 0);
+    unpackRowCodes(await this.packedAnchorCodes(), n, 0, out, 0);
     return out;
+  }
+
+  async dataStart(): Promise<Float64Array> {
+    const { map, n } = this;
+    let codes = map.chunkCodes[0];
+    if (map.codes !== 'memory') {
+      const packed = await this.packedAnchorCodes();
+      new Uint8Array(this.buffer(), map.anchorCodes, packed.length).set(packed);
+      codes = map.anchorCodes;
+    }
+    // Written where the first product reads v from (it copies v there anyway).
+    this.estimatesGone ||= map.reuseEstimates;
+    this.kernels.anchorStart(codes, n, map.startScratch, map.v);
+    return new Float64Array(this.buffer(), map.v, this.pairs).slice();
   }
 
   /** Every code, unpacked (codes in memory only). */
@@ -247,7 +267,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
 
-    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, options.jWeighting, signal);
+    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, kernels, options.jWeighting, signal);
     throwIfAborted(signal);
     if (problem.cached) await problem.classify();
     return problem;

@@ -27,6 +27,8 @@ export interface KernelExports {
   productWeightedF32(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   subtractDiagonal(v: number, y: number, count: number, n: number): void;
   addInto(dst: number, src: number, count: number): void;
+  /** The data-built start vector (P float64 at x) from the packed codes of row 0; `scratch`: 3(n − 1) float64. */
+  anchorStart(codes: number, n: number, scratch: number, x: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {

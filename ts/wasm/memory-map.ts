@@ -115,6 +115,8 @@ export interface MemoryMap {
   scratch: number[];
   /** Packed codes of row i = 0 when they are not in memory anyway. */
   anchorCodes: number;
+  /** 3(n − 1) float64 for the start-vector kernel (assembly/start.ts). */
+  startScratch: number;
   codes: CodeStorage;
   /** Per chunk: where its codes start ('memory') and how many bytes they take. */
   chunkCodes: number[];
@@ -160,13 +162,14 @@ export function planMemory(request: PlanRequest): MemoryMap {
   at = Math.max(at, afterEstimates);
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
+  const startScratch = take(3 * 8 * (n - 1));
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
   const chunkCodes = chunkCodeBytes.map((bytes) => (codes === 'memory' ? take(bytes) : -1));
   const windowBytes = codes === 'paged' ? Math.min(windowSize(n, chunks), Math.max(...chunkCodeBytes)) : 0;
   const windows = codes === 'paged' ? Array.from({ length: lanes }, () => take(windowBytes)) : [];
   const pagedBytes = codes === 'paged' ? chunkCodeBytes.reduce((a, b) => a + b, 0) : 0;
   return {
-    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, scratch, anchorCodes,
+    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, scratch, anchorCodes, startScratch,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, totalBytes: at, pagedBytes,
   };
 }
