@@ -77,12 +77,12 @@ export function chooseThreads(requested: number | undefined, n: number, backend:
 }
 
 /**
- * Starts, in the background, what `jsync()` will need for n images with these options (the
- * worker threads: each takes 0.1–0.2 s to boot), so that the next call finds it ready. Call it
- * before reading or generating the input; it resolves as soon as the threads exist, and they
- * boot meanwhile. Waiting workers do not keep a Node process alive. Does nothing where that
- * call would run on one thread. Never rejects: a problem with the options or the runtime is
- * reported by `jsync()` itself.
+ * Gets ready, ahead of time, what `jsync()` will need for n images with these options: starts
+ * its worker threads (each takes 0.1–0.2 s to boot; they boot on their own) and runs the
+ * kernels once on a tiny problem so that the engine compiles their fast code (~50 ms of this
+ * thread). Call it before reading or generating the input; waiting workers do not keep a Node
+ * process alive. Never rejects: a problem with the options or the runtime is reported by
+ * `jsync()` itself.
  */
 export async function prewarm(n: number, options: Pick<JsyncOptions, 'backend' | 'threads'> = {}): Promise<void> {
   try {

@@ -21,6 +21,7 @@ import { instantiateKernels, kernelModule, type KernelExports } from './kernels.
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
+import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
 
 /** The kernels' own footprint; read once from a throwaway instance. */
@@ -103,8 +104,9 @@ class WasmProblem implements JsyncProblem {
     private readonly map: MemoryMap,
     private readonly chunks: Chunk[],
     private readonly lanes: RunnerLane[],
-    /** An instance on this thread, for the small serial kernels. */
+    /** An instance on this thread, for the small serial kernels, and its module. */
     private readonly kernels: KernelExports,
+    private readonly module: WebAssembly.Module,
     jWeighting: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {
@@ -137,7 +139,11 @@ class WasmProblem implements JsyncProblem {
     if (this.estimatesGone) throw new Error('classify() after a product: the estimates were overwritten (memory-map.ts reuseEstimates)');
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
-    const shares = await Promise.all(this.lanes.map((lane) => lane.classify()));
+    const classified = Promise.all(this.lanes.map((lane) => lane.classify()));
+    // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
+    // unless prewarm() did already.
+    if (this.lanes.length > 1) await warmKernels(this.module, true).catch(() => undefined);
+    const shares = await classified;
     this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
     this.held = shares.map((share) => share.chunks);
     this.classifySeconds = (performance.now() - start) / 1000;
@@ -267,7 +273,7 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
 
-    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, kernels, options.jWeighting, signal);
+    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, kernels, module, options.jWeighting, signal);
     throwIfAborted(signal);
     if (problem.cached) await problem.classify();
     return problem;
@@ -294,10 +300,15 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
   prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem> {
     return prepareWasm(rijs, n, options);
   },
-  /** Starts the workers that prepare() will take for n images on `threads` threads. */
+  /**
+   * Starts the workers that prepare() will take for n images on `threads` threads, then gets
+   * the kernels they will run compiled by running them on a tiny problem (warmup.ts).
+   */
   async prewarm(n: number, threads: number): Promise<void> {
     const lanes = Math.min(threads, partition(n).length);
     if (lanes > 1) await prewarmWorkers(lanes);
+    const shared = lanes > 1;
+    await warmKernels(await kernelModule(shared ? 'threads' : 'simd'), shared);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
     const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });
