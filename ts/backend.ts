@@ -7,6 +7,28 @@
  */
 export type FloatArray = Float64Array | Float32Array;
 
+/**
+ * Estimates that the backend reads into memory of its own, instead of an array: the data then
+ * lands directly where the kernels read it (the CLI reads .npy files so). `read` fills
+ * `target` — 9·pairs entries, row-major 3×3 blocks in pair order — and may be asynchronous.
+ */
+export interface EstimateSource {
+  readonly pairs: number;
+  readonly dtype: 'float64' | 'float32';
+  read(target: FloatArray): Promise<void>;
+}
+
+/** What jsync() and the backends accept: an array of estimates, or a source of them. */
+export type Estimates = FloatArray | EstimateSource;
+
+/** The source's estimates in a new array (for backends that want an array). */
+export async function estimatesArray(rijs: Estimates): Promise<FloatArray> {
+  if (rijs instanceof Float64Array || rijs instanceof Float32Array) return rijs;
+  const array = rijs.dtype === 'float64' ? new Float64Array(9 * rijs.pairs) : new Float32Array(9 * rijs.pairs);
+  await rijs.read(array);
+  return array;
+}
+
 export type BackendName = 'reference' | 'wasm';
 
 /**
@@ -66,7 +88,7 @@ export interface JsyncProblem {
 
 export interface JsyncBackend {
   readonly name: BackendName;
-  prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem>;
+  prepare(rijs: Estimates, n: number, options: PrepareOptions): Promise<JsyncProblem>;
   /** One code (0–3) per triplet i < j < k in lexicographic order; for tests and tools. */
   classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array>;
   /**

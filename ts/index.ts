@@ -15,4 +15,4 @@ export { JsyncInputError, JsyncAbortError } from './errors.js';
 export { pairIndex, pairCount, tripletCount, imagesFromPairs } from './pairs.js';
 export { referenceBackend } from './reference.js';
 export { wasmBackend } from './wasm/backend.js';
-export type { JsyncBackend, JsyncProblem, PrepareOptions, ProductMode, BackendName, FloatArray } from './backend.js';
+export type { JsyncBackend, JsyncProblem, PrepareOptions, ProductMode, BackendName, FloatArray, EstimateSource, Estimates } from './backend.js';

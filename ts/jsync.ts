@@ -4,7 +4,7 @@
  * validate → probe → backend.prepare (classify once, or plan streaming) → start vector →
  * power method → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
  */
-import type { BackendName, FloatArray, JsyncBackend, ProductMode } from './backend.js';
+import type { BackendName, Estimates, JsyncBackend, ProductMode } from './backend.js';
 import { JsyncAbortError, JsyncInputError, throwIfAborted } from './errors.js';
 import { resolveOptions, type JsyncOptions, type ResolvedOptions } from './options.js';
 import { pairCount, tripletCount } from './pairs.js';
@@ -78,11 +78,11 @@ export function chooseThreads(requested: number | undefined, n: number, backend:
 
 /**
  * Gets ready, ahead of time, what `jsync()` will need for n images with these options: starts
- * its worker threads (each takes 0.1–0.2 s to boot; they boot on their own) and runs the
- * kernels once on a tiny problem so that the engine compiles their fast code (~50 ms of this
- * thread). Call it before reading or generating the input; waiting workers do not keep a Node
- * process alive. Never rejects: a problem with the options or the runtime is reported by
- * `jsync()` itself.
+ * its worker threads (each takes 0.1–0.2 s to boot; they boot on their own) and, in the
+ * background, runs the kernels once on a tiny problem so that the engine compiles their fast
+ * code (~50 ms of this thread). Resolves once the threads exist. Call it before reading or
+ * generating the input; waiting workers do not keep a Node process alive. Never rejects: a
+ * problem with the options or the runtime is reported by `jsync()` itself.
  */
 export async function prewarm(n: number, options: Pick<JsyncOptions, 'backend' | 'threads'> = {}): Promise<void> {
   try {
@@ -95,7 +95,11 @@ export async function prewarm(n: number, options: Pick<JsyncOptions, 'backend' |
   }
 }
 
-export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promise<JsyncResult> {
+/**
+ * J-synchronizes `rijs`: a Float64Array or Float32Array of 9P entries (P = n(n−1)/2 row-major
+ * 3×3 blocks in pair order), or an EstimateSource that reads them into the backend's memory.
+ */
+export async function jsync(rijs: Estimates, options: JsyncOptions = {}): Promise<JsyncResult> {
   const n = validateShape(rijs);
   const o = resolveOptions(options, pairCount(n));
   try {
@@ -106,7 +110,7 @@ export async function jsync(rijs: FloatArray, options: JsyncOptions = {}): Promi
   }
 }
 
-async function run(rijs: FloatArray, n: number, o: ResolvedOptions): Promise<JsyncResult> {
+async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<JsyncResult> {
   const started = performance.now();
   const pairs = pairCount(n);
   throwIfAborted(o.signal);

@@ -72,6 +72,27 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * float64, float32, int8 or uint8 array.
  */
 export function parseNpy(bytes: Uint8Array, name = 'npy data'): NpyArray {
+  const header = parseNpyHeader(bytes, name);
+  const info = DTYPES.find((d) => d.dtype === header.dtype)!;
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  return { dtype: header.dtype, shape: header.shape, data: decodeData(bytes, header.dataOffset, count, info) };
+}
+
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Where the data starts in the file. */
+  dataOffset: number;
+  /** Bytes of data the header announces. */
+  dataBytes: number;
+}
+
+/**
+ * Parses and checks the header of an .npy file from its first bytes, with the same errors as
+ * parseNpy. `fileBytes` is the length of the whole file, when only its start is given (the
+ * data length is checked against it); by default the bytes are the whole file.
+ */
+export function parseNpyHeader(bytes: Uint8Array, name = 'npy data', fileBytes = bytes.length): NpyHeader {
   const fail = (problem: string): never => {
     throw new JsyncInputError(`${name}: ${problem}`);
   };
@@ -80,25 +101,8 @@ export function parseNpy(bytes: Uint8Array, name = 'npy data'): NpyArray {
   const { descr, shape } = checkHeader(header, fail);
   const info = dtypeFromDescr(descr, fail);
   const count = shape.reduce((a, b) => a * b, 1);
-  checkDataLength(bytes.length - dataOffset, count, info, shape, fail);
-  return { dtype: info.dtype, shape, data: decodeData(bytes, dataOffset, count, info) };
-}
-
-/**
- * The shape in an .npy header, from the first bytes of a file (at least up to the end of the
- * header); null when they are not yet a complete, valid header. For starting work early only:
- * parseNpy decides whether the file is acceptable.
- */
-export function peekNpyShape(head: Uint8Array): number[] | null {
-  const fail = (problem: string): never => {
-    throw new JsyncInputError(problem);
-  };
-  try {
-    const { headerText } = readPreamble(head, fail);
-    return checkHeader(parseHeaderDict(headerText, fail), fail).shape;
-  } catch {
-    return null;
-  }
+  checkDataLength(fileBytes - dataOffset, count, info, shape, fail);
+  return { dtype: info.dtype, shape, dataOffset, dataBytes: count * info.itemSize };
 }
 
 type Fail = (problem: string) => never;

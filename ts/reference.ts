@@ -3,7 +3,7 @@
  * in every product, exactly as design §1 states, J-weighting included. Slow (about 100 flops
  * per triplet, no caching) and obviously correct: it is the oracle of every fast path.
  */
-import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions } from './backend.js';
+import { estimatesArray, type Estimates, type FloatArray, type JsyncBackend, type JsyncProblem, type PrepareOptions } from './backend.js';
 import { pairCount, pairIndex, tripletCount } from './pairs.js';
 import { bestConfiguration, edgeWeights, NODE_SIGNS, tripletResiduals } from './triplet.js';
 import { firstNonFinite, nonFiniteError } from './validate.js';
@@ -93,7 +93,8 @@ class ReferenceProblem implements JsyncProblem {
 
 export const referenceBackend: JsyncBackend = {
   name: 'reference',
-  async prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem> {
+  async prepare(estimates: Estimates, n: number, options: PrepareOptions): Promise<JsyncProblem> {
+    const rijs = await estimatesArray(estimates);
     const bad = firstNonFinite(rijs);
     if (bad >= 0) throw nonFiniteError(rijs, bad);
     return new ReferenceProblem(rijs, n, options.jWeighting);

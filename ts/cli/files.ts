@@ -4,68 +4,92 @@
  */
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FloatArray } from '../backend.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { EstimateSource, FloatArray } from '../backend.js';
 import { JsyncInputError } from '../errors.js';
-import { parseNpy, peekNpyShape, serializeNpy, type NpyData } from '../npy.js';
-
-/** Bytes of a file read first, so that work depending on its header can start early. */
-const HEAD_BYTES = 4096;
+import { parseNpyHeader, serializeNpy, type NpyData } from '../npy.js';
 
 /**
- * The whole file, in a SharedArrayBuffer where the runtime has one: worker threads then read
- * the estimates in place, in parallel, instead of this thread copying them first. The first
- * bytes go to `onHead`; the rest is read asynchronously, so the event loop keeps running.
+ * An .npy file of estimates, opened and its header checked (dtype float64 or float32, shape
+ * (P, 3, 3) or (P, 9), data length); nothing of the data read yet.
  */
-async function readShared(path: string, onHead: (head: Uint8Array) => void): Promise<Uint8Array> {
-  const file = await open(path, 'r');
+export interface EstimateFile extends EstimateSource {
+  close(): Promise<void>;
+}
+
+/** Every platform Node runs on is little-endian, as .npy data is; typed arrays use the host's order. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function cannotRead(path: string, error: unknown): JsyncInputError {
+  if (error instanceof JsyncInputError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  return new JsyncInputError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
+}
+
+/** Reads bytes [position, position + target.length) of the file into target; false at an early end. */
+async function readFully(file: FileHandle, target: Uint8Array, position: number): Promise<boolean> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await file.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) return false;
+    done += bytesRead;
+  }
+  return true;
+}
+
+/** Opens an .npy file of estimates and checks its header; the data is read by `read`. */
+export async function openEstimates(path: string): Promise<EstimateFile> {
+  let file: FileHandle | undefined;
   try {
+    file = await open(path, 'r');
     const size = (await file.stat()).size;
-    const bytes = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
-    let offset = 0;
-    const readUpTo = async (end: number) => {
-      while (offset < end) {
-        const { bytesRead } = await file.read(bytes, offset, end - offset, offset);
-        if (bytesRead === 0) return false;
-        offset += bytesRead;
-      }
-      return true;
-    };
-    if (await readUpTo(Math.min(size, HEAD_BYTES))) {
-      onHead(bytes.subarray(0, offset));
-      await readUpTo(size);
+    // The preamble says how long the header is (v1: uint16 at byte 8; v2, v3: uint32).
+    const preamble = new Uint8Array(Math.min(size, 12));
+    await readFully(file, preamble, 0);
+    const view = new DataView(preamble.buffer);
+    const headerEnd = preamble.length < 12 ? size : preamble[6] === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+    const head = new Uint8Array(Math.min(size, headerEnd));
+    await readFully(file, head, 0);
+    const header = parseNpyHeader(head, path, size);
+    if (header.dtype !== 'float64' && header.dtype !== 'float32') {
+      throw new JsyncInputError(`${path}: dtype ${header.dtype} is not supported for rotations; save float64 or float32`);
     }
-    return bytes.subarray(0, offset);
-  } finally {
-    await file.close();
+    const shape = header.shape;
+    const ok = (shape.length === 3 && shape[1] === 3 && shape[2] === 3) || (shape.length === 2 && shape[1] === 9);
+    if (!ok) throw new JsyncInputError(`${path}: shape (${shape.join(', ')}) is not (P, 3, 3) or (P, 9)`);
+    if (!HOST_LITTLE_ENDIAN) throw new Error('this platform is big-endian: read the file with parseNpy instead');
+    const opened = file;
+    return {
+      pairs: shape[0],
+      dtype: header.dtype,
+      async read(target: FloatArray): Promise<void> {
+        if (target.byteLength !== header.dataBytes) throw new Error(`${path}: a target of ${target.byteLength} bytes for ${header.dataBytes} bytes of data`);
+        try {
+          const complete = await readFully(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset);
+          if (!complete) throw new JsyncInputError(`${path}: truncated data: the file became shorter while it was read`);
+        } catch (error) {
+          throw cannotRead(path, error);
+        }
+      },
+      close: () => opened.close(),
+    };
+  } catch (error) {
+    await file?.close();
+    throw cannotRead(path, error);
   }
 }
 
 /**
- * Reads relative-rotation estimates: float32/float64, shape (P, 3, 3) or (P, 9). `onPairs`
- * learns P from the header, before the data is read.
+ * Reads the estimates of an opened file into an array: a SharedArrayBuffer where the runtime
+ * has one, so that worker threads read the estimates in place instead of this thread copying
+ * them.
  */
-export async function readEstimates(path: string, onPairs: (pairs: number) => void = () => undefined): Promise<FloatArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readShared(path, (head) => {
-      const shape = peekNpyShape(head);
-      if (shape && shape.length >= 1) onPairs(shape[0]);
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new JsyncInputError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
-  }
-  const array = parseNpy(bytes, path);
-  if (array.dtype !== 'float64' && array.dtype !== 'float32') {
-    throw new JsyncInputError(`${path}: dtype ${array.dtype} is not supported for rotations; save float64 or float32`);
-  }
-  const shape = array.shape;
-  const ok = (shape.length === 3 && shape[1] === 3 && shape[2] === 3) || (shape.length === 2 && shape[1] === 9);
-  if (!ok) {
-    throw new JsyncInputError(`${path}: shape (${shape.join(', ')}) is not (P, 3, 3) or (P, 9)`);
-  }
-  return array.data as FloatArray;
+export async function readAll(file: EstimateSource): Promise<FloatArray> {
+  const bytes = 9 * file.pairs * (file.dtype === 'float64' ? 8 : 4);
+  const buffer = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const rijs = file.dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
+  await file.read(rijs);
+  return rijs;
 }
 
 export interface PendingOutput {

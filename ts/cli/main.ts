@@ -7,13 +7,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applySigns } from '../apply.js';
+import type { Estimates, FloatArray } from '../backend.js';
 import { JsyncAbortError, JsyncInputError } from '../errors.js';
 import { jsync, prewarm, type JsyncResult } from '../jsync.js';
 import type { JsyncOptions } from '../options.js';
 import { tripletCount } from '../pairs.js';
 import { probe } from '../probe.js';
 import { generateSynthetic } from '../synthetic.js';
-import { readEstimates, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
+import { openEstimates, readAll, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
 import { createProgress } from './progress.js';
 
 const HELP = `jsync — J-synchronization of cryo-EM relative-rotation estimates
@@ -161,12 +162,12 @@ function imagesOf(pairs: number): number {
 }
 
 /** Runs jsync with a progress display on standard error (terminals only) and Ctrl-C abort. */
-async function runWithProgress(rijs: Float64Array | Float32Array, options: JsyncOptions, io: Io): Promise<JsyncResult> {
+async function runWithProgress(rijs: Estimates, options: JsyncOptions, io: Io): Promise<JsyncResult> {
   const progress = createProgress(io.stderr, options.epsilon ?? 1e-2);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const n = imagesOf(rijs.length / 9);
+  const n = imagesOf(rijs instanceof Float64Array || rijs instanceof Float32Array ? rijs.length / 9 : rijs.pairs);
   progress.phase(`classifying ${tripletCount(n).toLocaleString('en-US')} triplets…`);
   try {
     return await jsync(rijs, { ...options, signal: controller.signal, onProgress: (p) => progress.iteration(p) });
@@ -214,19 +215,23 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
   if (signsOut && same(signsOut, out)) throw new UsageError(`${command}: --out and --signs-out are the same file`);
   try {
     const options = runOptions(values);
-    // Worker threads boot while the data is read (the header tells n).
-    let warming: Promise<void> | undefined;
-    const rijs = await readEstimates(input, (pairs) => (warming = prewarm(imagesOf(pairs), options)));
-    await warming;
+    const file = await openEstimates(input);
+    let rijs: FloatArray | undefined;
     let result: JsyncResult;
     try {
-      result = await runWithProgress(rijs, options, io);
+      // Worker threads boot and the kernels get compiled while the data is read.
+      await prewarm(imagesOf(file.pairs), options);
+      // `run` lets jsync read the data straight into its own memory; `sync` needs it afterwards.
+      if (sync) rijs = await readAll(file);
+      result = await runWithProgress(rijs ?? file, options, io);
     } catch (error) {
       if (error instanceof JsyncInputError && !error.message.startsWith(input)) error.message = `${input}: ${error.message}`;
       throw error;
+    } finally {
+      await file.close();
     }
     const outputs: PendingOutput[] = [];
-    if (sync) {
+    if (rijs) {
       outputs.push({ path: out, data: applySigns(rijs, result.signs), shape: [result.pairs, 3, 3] });
       if (signsOut) outputs.push({ path: signsOut, data: result.signs, shape: [result.pairs] });
     } else {

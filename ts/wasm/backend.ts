@@ -13,7 +13,7 @@
  * partial output, summed in chunk order, so the results are bitwise the same for any number
  * of threads.
  */
-import type { FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMode } from '../backend.js';
+import type { Estimates, FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMode } from '../backend.js';
 import { JsyncAbortError, JsyncInputError, throwIfAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
@@ -47,10 +47,10 @@ function formatBytes(bytes: number): string {
  * problem's data; it is dropped only where nothing fits otherwise, or where cached codes are
  * forced. With J-weighting nothing is classified in bulk: no codes, no filter.
  */
-function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunks: Chunk[], lanes: number, options: PrepareOptions): MemoryMap {
+function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunks: Chunk[], lanes: number, input: boolean, options: PrepareOptions): MemoryMap {
   const budget = options.memoryBudget;
   const fits = (map: MemoryMap) => map.totalBytes <= Math.min(budget, MAX_WASM_BYTES) && map.totalBytes + map.pagedBytes <= budget;
-  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, kernel, chunks, lanes, codes, filter });
+  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, kernel, chunks, lanes, codes, filter, input });
   const limitText = (map: MemoryMap) =>
     map.totalBytes > MAX_WASM_BYTES ? 'one Wasm memory holds at most 4 GiB' : `the memory budget is ${formatBytes(budget)}`;
 
@@ -215,7 +215,7 @@ class WasmProblem implements JsyncProblem {
   }
 }
 
-async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions): Promise<WasmProblem> {
+async function prepareWasm(estimates: Estimates, n: number, options: PrepareOptions): Promise<WasmProblem> {
   const { signal } = options;
   throwIfAborted(signal);
   const chunks = partition(n);
@@ -232,14 +232,25 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
   signal?.addEventListener('abort', stopAll, { once: true });
   let problem: WasmProblem | undefined;
   try {
-    const elementBytes = rijs instanceof Float32Array ? 4 : 8;
-    const map = choosePlan(n, elementBytes, await kernelLayout(), chunks, lanes, options);
+    const source = estimates instanceof Float64Array || estimates instanceof Float32Array ? null : estimates;
+    const elementBytes = source ? (source.dtype === 'float32' ? 4 : 8) : estimates instanceof Float32Array ? 4 : 8;
+    const map = choosePlan(n, elementBytes, await kernelLayout(), chunks, lanes, source !== null, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
     } catch (error) {
       throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
+    }
+    // A source reads straight into the memory, while the kernels instantiate and workers start.
+    let rijs: FloatArray;
+    let reading: Promise<void> = Promise.resolve();
+    if (source) {
+      rijs = elementBytes === 4 ? new Float32Array(memory.buffer, map.input, 9 * map.pairs) : new Float64Array(memory.buffer, map.input, 9 * map.pairs);
+      reading = source.read(rijs);
+      reading.catch(() => undefined); // surfaces where awaited
+    } else {
+      rijs = estimates as FloatArray;
     }
     const module = await kernelModule(shared ? 'threads' : 'simd');
     const kernels = await instantiateKernels(memory, module);
@@ -251,14 +262,17 @@ async function prepareWasm(rijs: FloatArray, n: number, options: PrepareOptions)
     const starting = shared
       ? Promise.allSettled(spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))))
       : Promise.resolve([{ status: 'fulfilled', value: localLane(kernels, memory, setup(0)) } as const]);
-    // Workers read the estimates directly when they live in shared memory (the CLI reads files
-    // so); otherwise this thread copies them in and the lanes do the rest.
+    // Workers read the estimates directly when they live in shared memory (a SharedArrayBuffer,
+    // or this memory when a source delivered them); otherwise this thread copies them in and
+    // the lanes do the rest.
     const direct = !shared || rijs.buffer instanceof SharedArrayBuffer;
     let firstBad = -1;
     if (!direct) {
       const rows = elementBytes === 4 ? new Float32Array(memory.buffer, map.rows, 9 * map.pairs) : new Float64Array(memory.buffer, map.rows, 9 * map.pairs);
       firstBad = writeRows(rijs, n, 0, n - 1, rows);
     }
+    await reading;
+    throwIfAborted(signal);
     const started = await starting;
     for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');
@@ -297,18 +311,22 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
       return false;
     }
   },
-  prepare(rijs: FloatArray, n: number, options: PrepareOptions): Promise<JsyncProblem> {
+  prepare(rijs: Estimates, n: number, options: PrepareOptions): Promise<JsyncProblem> {
     return prepareWasm(rijs, n, options);
   },
   /**
-   * Starts the workers that prepare() will take for n images on `threads` threads, then gets
-   * the kernels they will run compiled by running them on a tiny problem (warmup.ts).
+   * Starts the workers that prepare() will take for n images on `threads` threads; resolves
+   * once they exist. Meanwhile, and after, the kernels they will run get compiled by running
+   * them on a tiny problem (warmup.ts), in the background: the caller goes on reading its
+   * input, say.
    */
   async prewarm(n: number, threads: number): Promise<void> {
     const lanes = Math.min(threads, partition(n).length);
-    if (lanes > 1) await prewarmWorkers(lanes);
     const shared = lanes > 1;
-    await warmKernels(await kernelModule(shared ? 'threads' : 'simd'), shared);
+    void kernelModule(shared ? 'threads' : 'simd')
+      .then((module) => warmKernels(module, shared))
+      .catch(() => undefined); // prepare() reports what is wrong with the kernels
+    if (shared) await prewarmWorkers(lanes);
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
     const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });

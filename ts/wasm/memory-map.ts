@@ -84,6 +84,8 @@ export interface PlanRequest {
   codes: CodeStorage;
   /** Whether the float32 filter copy exists (classification ~3× faster, same codes). */
   filter: boolean;
+  /** Whether the estimates arrive in pair order into the memory itself (an EstimateSource). */
+  input?: boolean;
 }
 
 export interface MemoryMap {
@@ -124,6 +126,8 @@ export interface MemoryMap {
   /** 'paged': per lane, the window codes are copied through, and its size. */
   windows: number[];
   windowBytes: number;
+  /** The estimates in pair order (9P entries) as an EstimateSource delivered them, or 0. */
+  input: number;
   /** Bytes of the Wasm memory, and of the code stores outside it ('paged'). */
   totalBytes: number;
   pagedBytes: number;
@@ -160,6 +164,11 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
   const partials = partialBase.map((base) => take(8 * (pairs - base)));
   at = Math.max(at, afterEstimates);
+  // The estimates as given (pair order), read straight into the memory: they are dead once
+  // laid out in rows, before anything after the estimates is first written, so they share
+  // those pages (the codes' pages, say, which the read has then already touched).
+  const input = request.input ? afterEstimates : 0;
+  const inputEnd = request.input ? align(input + 9 * pairs * elementBytes + PAD) : 0;
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
@@ -170,7 +179,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const pagedBytes = codes === 'paged' ? chunkCodeBytes.reduce((a, b) => a + b, 0) : 0;
   return {
     n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, scratch, anchorCodes, startScratch,
-    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, totalBytes: at, pagedBytes,
+    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: Math.max(at, inputEnd), pagedBytes,
   };
 }
 
