@@ -10,7 +10,7 @@
 import Benchmark from 'benchmark';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { JsyncProblem } from '../ts/backend.js';
 import { jsync } from '../ts/jsync.js';
@@ -157,7 +157,10 @@ async function main(): Promise<void> {
     '',
   ];
   const out = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-  writeFileSync(out, lines.join('\n'));
+  // The sections other benchmarks write (bench/threads.ts, from its heading on) stay.
+  const existing = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const others = existing.indexOf('\n## Threads and scale');
+  writeFileSync(out, lines.join('\n') + (others >= 0 ? existing.slice(others + 1) : ''));
   console.log(`wrote ${out}`);
 }
 

@@ -89,7 +89,11 @@ const lines = [
 ];
 const results = `${root}bench/RESULTS.md`;
 const existing = existsSync(results) ? readFileSync(results, 'utf8') : '# Benchmark results\n\n';
+// Replaces its own section (up to the next '## ' heading) and keeps every other.
 const marker = '## Threads and scale';
-const kept = existing.includes(marker) ? existing.slice(0, existing.indexOf(marker)) : existing.endsWith('\n\n') ? existing : existing + '\n';
-writeFileSync(results, kept + lines.join('\n'));
+const at = existing.indexOf(marker);
+const before = at >= 0 ? existing.slice(0, at) : existing.endsWith('\n\n') ? existing : existing + '\n';
+const next = at >= 0 ? existing.indexOf('\n## ', at + marker.length) : -1;
+const after = next >= 0 ? existing.slice(next + 1) : '';
+writeFileSync(results, before + lines.join('\n') + (after ? '\n' + after : ''));
 console.log(`wrote ${results}`);
