@@ -57,6 +57,23 @@ test('run --json prints one JSON object and writes the same signs as the library
   t.deepEqual(filesIn(dir), ['in.npy', 'signs.npy']);
 });
 
+test('run reads a larger file in parallel pieces, on 2 threads, to the signs and eigenvalue of the library', async (t) => {
+  // 9 · C(700, 2) · 8 bytes = 17.6 MB: read in two pieces of at least 8 MiB.
+  const dir = temporaryDirectory();
+  const data = generateSynthetic({ n: 700, seed: 9, noiseDeg: 5, outliers: 0.2 });
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const out = join(dir, 'signs.npy');
+  const result = await runCli(['run', input, '--out', out, '--json', '--threads', '2']);
+  t.is(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  t.is(summary.threads, 2);
+  const library = await jsync(data.rijs, { threads: 1 });
+  t.deepEqual(load(out).data, library.signs);
+  t.is(summary.eigenvalue, library.eigenvalue);
+  t.deepEqual(summary.residuals, library.residuals);
+});
+
 test('run accepts (P, 9) float32 input and the reference backend', async (t) => {
   const dir = temporaryDirectory();
   const data = generateSynthetic({ n: 15, seed: 9, noiseDeg: 2, dtype: 'float32' });

@@ -37,6 +37,25 @@ async function readFully(file: FileHandle, target: Uint8Array, position: number)
   return true;
 }
 
+/**
+ * Reads into `target` in this many pieces at once. Reading is mostly the kernel touching fresh
+ * pages of the target (~3 ms per MB on this VM); pieces let Node's I/O threads do that on
+ * every core.
+ */
+const READ_PIECES = 4;
+/** Below this, one piece. */
+const PIECE_MIN_BYTES = 8 * 2 ** 20;
+
+/** readFully in parallel pieces; false at an early end of the file. */
+async function readInPieces(file: FileHandle, target: Uint8Array, position: number): Promise<boolean> {
+  const pieces = Math.max(1, Math.min(READ_PIECES, Math.floor(target.length / PIECE_MIN_BYTES)));
+  const size = Math.ceil(target.length / pieces);
+  const reads = Array.from({ length: pieces }, (_, k) =>
+    readFully(file, target.subarray(k * size, Math.min(target.length, (k + 1) * size)), position + k * size),
+  );
+  return (await Promise.all(reads)).every(Boolean);
+}
+
 /** Opens an .npy file of estimates and checks its header; the data is read by `read`. */
 export async function openEstimates(path: string): Promise<EstimateFile> {
   let file: FileHandle | undefined;
@@ -65,7 +84,7 @@ export async function openEstimates(path: string): Promise<EstimateFile> {
       async read(target: FloatArray): Promise<void> {
         if (target.byteLength !== header.dataBytes) throw new Error(`${path}: a target of ${target.byteLength} bytes for ${header.dataBytes} bytes of data`);
         try {
-          const complete = await readFully(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset);
+          const complete = await readInPieces(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset);
           if (!complete) throw new JsyncInputError(`${path}: truncated data: the file became shorter while it was read`);
         } catch (error) {
           throw cannotRead(path, error);
