@@ -46,14 +46,19 @@ export function load1<T>(ptr: usize): f64 {
 /**
  * Rows of i are processed in blocks: for a fixed j the estimates of row j (B) and the vector
  * entries of pairs (j, k) are then read once per block from cache instead of once per i from
- * memory. Always a divisor of 8, the multiple that chunk boundaries (ts/wasm/chunks.ts)
- * respect, so splitting a range never changes the order of operations.
+ * memory. A kernel call's range is cut into blocks from its start (the last one may be
+ * shorter). The results do not depend on the block size, nor on how a range is split into
+ * calls: every code depends on its triplet only, and every product entry receives its
+ * contributions in the same order whatever the blocking (a pair (j, k) from the rows i < j in
+ * increasing i, then from row j in increasing j′, then its own row sum). Checked: blocks of
+ * 8, 16 and 32 give bitwise the same 28 iterates at n = 1000.
  *
- * Measured at n = 3000 (bench/threads.ts, whole runs): blocks of 4 keep a block's own rows in
- * L2 and made one thread ~7% faster, but doubled the traffic of row j and made two threads
- * ~35% slower (classification 8.5 → 12.3 s, products 12.5 → 16.5 s): 8 it is, for every n.
+ * Measured (whole runs, npm run bench:compare style, in turns): blocks of 4 against 8 at
+ * n = 3000 made one thread ~7% faster but two threads ~35% slower (they double the traffic of
+ * row j); 16 against 8 was 2–7% faster at n = 1000 and 2000 with 1 and 2 threads; 32 no
+ * better than 16.
  */
-export const I_BLOCK: i32 = 8;
+export const I_BLOCK: i32 = 16;
 
 /** Blocks of four k that cover 0 … n − 1: ⌈n/4⌉. */
 // @ts-ignore: decorator

@@ -5,9 +5,9 @@
  * and multiplied as a unit, into its own partial output, and the partial outputs are summed
  * in chunk order. The partition depends on n only — never on the number of threads — so the
  * floating-point operations, and therefore the products and signs, are bitwise the same
- * whatever the thread count. Boundaries are multiples of the kernels' row block (I_BLOCK in
- * assembly/layout.ts) so that any sub-range the kernels are given starts a block, and the
- * order of operations inside a chunk does not depend on how it is split either.
+ * whatever the thread count. Boundaries are multiples of ROW_BLOCK rows, the granularity in
+ * which ChunkRunner cuts chunks into kernel calls (ts/wasm/runner.ts; how a chunk is cut does
+ * not change the results either, see I_BLOCK in assembly/layout.ts).
  */
 export const ROW_BLOCK = 8;
 

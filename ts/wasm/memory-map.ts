@@ -12,7 +12,7 @@
  * lane).
  */
 import { pairCount } from '../pairs.js';
-import type { Chunk } from './chunks.js';
+import { ROW_BLOCK, type Chunk } from './chunks.js';
 
 export const WASM_PAGE = 65536;
 /** One wasm32 memory stops at 4 GiB. */
@@ -135,7 +135,7 @@ export interface MemoryMap {
 
 /** The window of a paged lane: 128 MiB, or one row block of chunk 0 if that is larger. */
 function windowSize(n: number, chunks: Chunk[]): number {
-  const firstBlock = codeBytes(n, 0, Math.min(chunks[0].i1, 8));
+  const firstBlock = codeBytes(n, 0, Math.min(chunks[0].i1, ROW_BLOCK));
   return Math.max(128 * 2 ** 20, firstBlock);
 }
 

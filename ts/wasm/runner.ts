@@ -7,7 +7,7 @@
 import type { FloatArray } from '../backend.js';
 import { codeBytes, type MemoryMap } from './memory-map.js';
 import type { KernelExports } from './kernels.js';
-import type { Chunk } from './chunks.js';
+import { ROW_BLOCK, type Chunk } from './chunks.js';
 
 export interface RunnerSetup {
   map: MemoryMap;
@@ -141,9 +141,9 @@ export class ChunkRunner {
     const { n, codes, windowBytes } = this.setup.map;
     let a = chunk.i0;
     while (a < chunk.i1) {
-      let b = Math.min(chunk.i1, a + 8);
+      let b = Math.min(chunk.i1, a + ROW_BLOCK);
       while (b < chunk.i1 && b - a < ROWS_PER_CALL) {
-        const next = Math.min(chunk.i1, b + 8);
+        const next = Math.min(chunk.i1, b + ROW_BLOCK);
         if (codes === 'paged' && codeBytes(n, a, next) > windowBytes) break;
         b = next;
       }

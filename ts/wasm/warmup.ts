@@ -25,8 +25,8 @@ export function isWarm(module: WebAssembly.Module): boolean {
 }
 
 /**
- * Runs every bulk kernel of `module` (preparation, classification, product, reduction) on a
- * throwaway memory of its own, once per module.
+ * Runs every bulk kernel of `module` (preparation, classification, start vector, product,
+ * reduction) on a throwaway memory of its own, once per module.
  */
 export async function warmKernels(module: WebAssembly.Module, shared: boolean): Promise<void> {
   if (warmed.has(module)) return;
@@ -55,6 +55,7 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     k.rowGramF64(map.rows, N, 0, N - 1, map.gram0, map.gram1);
     k.finishFilter(map.filter, k.buildFilterF64(map.rows, map.gram0, map.gram1, N, 0, N - 1, map.filter));
     k.classifyF64(map.rows, map.gram0, map.gram1, map.filter, N, 0, first.i1, map.chunkCodes[0]);
+    k.anchorStart(map.chunkCodes[0], N, map.startScratch, map.v);
     k.productCached(map.chunkCodes[0], map.signTable, N, 0, first.i1, map.v, y);
     k.addInto(map.partials[0], map.partials[0], map.pairs);
     k.subtractDiagonal(map.v, map.partials[0], map.pairs, N);
