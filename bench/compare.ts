@@ -80,6 +80,10 @@ try {
   console.log(`signs ${same ? 'identical' : 'DIFFERENT'}`);
   if (!same) process.exitCode = 1;
 } finally {
-  execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', before], { stdio: 'ignore' });
+  try {
+    execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', before], { stdio: 'ignore' });
+  } catch {
+    // Not added (the ref did not check out): the error that stopped us is the one to see.
+  }
   rmSync(work, { recursive: true, force: true });
 }

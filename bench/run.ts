@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   // The sections other benchmarks write (bench/threads.ts, from its heading on) stay.
   const existing = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const others = existing.indexOf('\n## Threads and scale');
-  writeFileSync(out, lines.join('\n') + (others >= 0 ? existing.slice(others + 1) : ''));
+  writeFileSync(out, lines.join('\n') + (others >= 0 ? '\n' + existing.slice(others + 1) : ''));
   console.log(`wrote ${out}`);
 }
 

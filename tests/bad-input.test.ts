@@ -109,6 +109,8 @@ const BAD_FILES: Array<[string, () => Uint8Array, RegExp]> = [
   ['integer.npy', () => npyWith(`{'descr': '<i8', 'fortran_order': False, 'shape': ${shape}, }`), /<i8/],
   ['int8.npy', () => serializeNpy(new Int8Array(9 * good.pairs), [good.pairs, 3, 3]), /int8/],
   ['not-npy.npy', () => new TextEncoder().encode('hello, this is not numpy'), /not an? .*npy|magic/i],
+  // Version 2.0 with a header length of 2³¹ − 1: refused without reading (or allocating) that much.
+  ['huge-header.npy', () => Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 0xff, 0xff, 0xff, 0x7f, 0x7b]), /header of \d+ bytes is not plausible/],
   ['wrong-shape.npy', () => serializeNpy(good.rijs, [good.pairs, 9, 1]), /shape/],
   ['bad-count.npy', () => serializeNpy(new Float64Array(9 * 11), [11, 3, 3]), /n\(n-1\)\/2/],
   ['nan.npy', () => { const r = Float64Array.from(good.rijs); r[20] = NaN; return serializeNpy(r, [good.pairs, 3, 3]); }, /entry 2 of estimate 2 is NaN/],

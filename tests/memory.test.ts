@@ -7,6 +7,8 @@ import test from 'ava';
 import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
+import { partition } from '../ts/wasm/chunks.js';
+import { filterBytes, planMemory } from '../ts/wasm/memory-map.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
@@ -64,3 +66,27 @@ for (const { name: backend } of BACKENDS) {
     t.true(rssGrowth < 32 * 1024 * 1024, `RSS grew ${rssGrowth}`);
   });
 }
+
+test('estimates read into the Wasm memory never make it larger, and sit after the estimates’ own regions', (t) => {
+  const kernel = { heapBase: 1024, signTableBytes: 16384 };
+  for (const n of [3, 50, 500, 1000, 3000]) {
+    for (const elementBytes of [8, 4]) {
+      for (const codes of ['memory', 'paged', 'none'] as const) {
+        for (const filter of [true, false]) {
+          const request = { n, elementBytes, kernel, chunks: partition(n), lanes: 2, codes, filter };
+          const plain = planMemory(request);
+          const withInput = planMemory({ ...request, input: true });
+          const what = `n=${n}, ${elementBytes} B, ${codes}, filter ${filter}`;
+          t.is(withInput.totalBytes, plain.totalBytes, what);
+          if (withInput.input === 0) continue;
+          const estimatesEnd = (filter ? withInput.filter + filterBytes(n) : withInput.gram1 + 8 * withInput.pairs);
+          t.true(withInput.input >= estimatesEnd, what);
+          t.true(withInput.input + 9 * withInput.pairs * elementBytes <= withInput.totalBytes, what);
+        }
+      }
+    }
+  }
+  // Where it matters: the codes have room for them at n = 1000 in float64.
+  const big = planMemory({ n: 1000, elementBytes: 8, kernel, chunks: partition(1000), lanes: 2, codes: 'memory', filter: true, input: true });
+  t.not(big.input, 0);
+});

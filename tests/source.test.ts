@@ -9,6 +9,7 @@ import { JsyncInputError } from '../ts/errors.js';
 import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
+import { wasmBackend } from '../ts/wasm/backend.js';
 
 /** A source that copies `rijs`, asynchronously, and counts its reads. */
 function sourceOf(rijs: FloatArray): EstimateSource & { reads: number } {
@@ -23,6 +24,33 @@ function sourceOf(rijs: FloatArray): EstimateSource & { reads: number } {
     },
   };
 }
+
+test('wasm: a source large enough is read straight into the Wasm memory, a small one into an array; same results', async (t) => {
+  // The source's data shares the pages of the codes where they have room for it: n = 1000 in
+  // float64 (36 MB of estimates, 41 MB of codes), not n = 90 (29 KB of codes).
+  for (const n of [90, 1000]) {
+    const { rijs } = generateSynthetic({ n, seed: 23, noiseDeg: 5, outliers: 0.2 });
+    const problem = await wasmBackend.prepare(sourceOf(rijs), n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 2, codes: 'auto' });
+    const inMemory = (problem as unknown as { map: { input: number } }).map.input !== 0;
+    problem.dispose();
+    t.is(inMemory, n === 1000, `n = ${n}`);
+    const fromArray = await jsync(rijs, { threads: 2 });
+    const fromSource = await jsync(sourceOf(rijs), { threads: 2 });
+    t.deepEqual(fromSource.signs, fromArray.signs);
+    t.deepEqual(fromSource.residuals, fromArray.residuals);
+  }
+});
+
+test('an abort while a source is still reading rejects at once', async (t) => {
+  const { rijs } = generateSynthetic({ n: 200, seed: 24 });
+  const never: EstimateSource = { pairs: rijs.length / 9, dtype: 'float64', read: () => new Promise<void>(() => undefined) };
+  for (const threads of [1, 2]) {
+    const controller = new AbortController();
+    const run = jsync(never, { threads, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await t.throwsAsync(run, { name: 'AbortError' });
+  }
+});
 
 for (const { name: backend, maxN } of BACKENDS) {
   for (const dtype of ['float64', 'float32'] as const) {

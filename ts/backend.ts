@@ -21,10 +21,15 @@ export interface EstimateSource {
 /** What jsync() and the backends accept: an array of estimates, or a source of them. */
 export type Estimates = FloatArray | EstimateSource;
 
-/** The source's estimates in a new array (for backends that want an array). */
-export async function estimatesArray(rijs: Estimates): Promise<FloatArray> {
+/**
+ * The estimates as an array: an array as it is, a source read into a new one (on a
+ * SharedArrayBuffer when `shared`, so that worker threads can read it in place).
+ */
+export async function estimatesArray(rijs: Estimates, shared = false): Promise<FloatArray> {
   if (rijs instanceof Float64Array || rijs instanceof Float32Array) return rijs;
-  const array = rijs.dtype === 'float64' ? new Float64Array(9 * rijs.pairs) : new Float32Array(9 * rijs.pairs);
+  const bytes = 9 * rijs.pairs * (rijs.dtype === 'float64' ? 8 : 4);
+  const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const array = rijs.dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
   await rijs.read(array);
   return array;
 }

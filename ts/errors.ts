@@ -15,6 +15,21 @@ export class JsyncAbortError extends Error {
   }
 }
 
+/** `promise`, or a JsyncAbortError as soon as the signal aborts (the promise then runs on, ignored). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new JsyncAbortError());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => signal.removeEventListener('abort', onAbort);
+    promise.then(
+      (value) => (settle(), resolve(value)),
+      (error) => (settle(), reject(error)),
+    );
+  });
+}
+
 /** Throws JsyncAbortError when the signal has been aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new JsyncAbortError();

@@ -17,6 +17,10 @@ export interface EstimateFile extends EstimateSource {
   close(): Promise<void>;
 }
 
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+/** NumPy itself refuses headers over 10 000 bytes by default; this leaves room. */
+const MAX_HEADER_BYTES = 2 ** 20;
+
 /** Every platform Node runs on is little-endian, as .npy data is; typed arrays use the host's order. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -62,11 +66,15 @@ export async function openEstimates(path: string): Promise<EstimateFile> {
   try {
     file = await open(path, 'r');
     const size = (await file.stat()).size;
-    // The preamble says how long the header is (v1: uint16 at byte 8; v2, v3: uint32).
+    // The preamble says how long the header is (v1: uint16 at byte 8; v2, v3: uint32). Only an
+    // .npy preamble is believed, and only up to MAX_HEADER_BYTES: otherwise the parser sees
+    // the preamble alone and says what is wrong.
     const preamble = new Uint8Array(Math.min(size, 12));
     await readFully(file, preamble, 0);
     const view = new DataView(preamble.buffer);
-    const headerEnd = preamble.length < 12 ? size : preamble[6] === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+    const isNpy = preamble.length === 12 && NPY_MAGIC.every((byte, k) => preamble[k] === byte);
+    const headerEnd = !isNpy ? preamble.length : preamble[6] === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+    if (headerEnd > MAX_HEADER_BYTES) throw new JsyncInputError(`${path}: an .npy header of ${headerEnd} bytes is not plausible (at most ${MAX_HEADER_BYTES})`);
     const head = new Uint8Array(Math.min(size, headerEnd));
     await readFully(file, head, 0);
     const header = parseNpyHeader(head, path, size);
@@ -90,25 +98,13 @@ export async function openEstimates(path: string): Promise<EstimateFile> {
           throw cannotRead(path, error);
         }
       },
-      close: () => opened.close(),
+      // Closing cannot fail in a way the caller could act on; it must not hide the run's error.
+      close: () => opened.close().catch(() => undefined),
     };
   } catch (error) {
     await file?.close();
     throw cannotRead(path, error);
   }
-}
-
-/**
- * Reads the estimates of an opened file into an array: a SharedArrayBuffer where the runtime
- * has one, so that worker threads read the estimates in place instead of this thread copying
- * them.
- */
-export async function readAll(file: EstimateSource): Promise<FloatArray> {
-  const bytes = 9 * file.pairs * (file.dtype === 'float64' ? 8 : 4);
-  const buffer = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  const rijs = file.dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
-  await file.read(rijs);
-  return rijs;
 }
 
 export interface PendingOutput {

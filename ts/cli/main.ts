@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applySigns } from '../apply.js';
-import type { Estimates, FloatArray } from '../backend.js';
+import { estimatesArray, type Estimates, type FloatArray } from '../backend.js';
 import { JsyncAbortError, JsyncInputError } from '../errors.js';
 import { jsync, prewarm, type JsyncResult } from '../jsync.js';
 import type { JsyncOptions } from '../options.js';
 import { tripletCount } from '../pairs.js';
 import { probe } from '../probe.js';
 import { generateSynthetic } from '../synthetic.js';
-import { openEstimates, readAll, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
+import { openEstimates, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
 import { createProgress } from './progress.js';
 
 const HELP = `jsync — J-synchronization of cryo-EM relative-rotation estimates
@@ -222,7 +222,7 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
       // Worker threads boot and the kernels get compiled while the data is read.
       await prewarm(imagesOf(file.pairs), options);
       // `run` lets jsync read the data straight into its own memory; `sync` needs it afterwards.
-      if (sync) rijs = await readAll(file);
+      if (sync) rijs = await estimatesArray(file, typeof SharedArrayBuffer === 'function');
       result = await runWithProgress(rijs ?? file, options, io);
     } catch (error) {
       if (error instanceof JsyncInputError && !error.message.startsWith(input)) error.message = `${input}: ${error.message}`;

@@ -13,8 +13,8 @@
  * partial output, summed in chunk order, so the results are bitwise the same for any number
  * of threads.
  */
-import type { Estimates, FloatArray, JsyncBackend, JsyncProblem, PrepareOptions, ProductMode } from '../backend.js';
-import { JsyncAbortError, JsyncInputError, throwIfAborted } from '../errors.js';
+import { estimatesArray, type Estimates, type FloatArray, type JsyncBackend, type JsyncProblem, type PrepareOptions, type ProductMode } from '../backend.js';
+import { JsyncAbortError, JsyncInputError, throwIfAborted, untilAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './kernels.js';
@@ -140,6 +140,7 @@ class WasmProblem implements JsyncProblem {
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
     const classified = Promise.all(this.lanes.map((lane) => lane.classify()));
+    classified.catch(() => undefined); // surfaces below, after the warm-up
     // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
     // unless prewarm() did already.
     if (this.lanes.length > 1) await warmKernels(this.module, true).catch(() => undefined);
@@ -242,16 +243,16 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     } catch (error) {
       throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
     }
-    // A source reads straight into the memory, while the kernels instantiate and workers start.
-    let rijs: FloatArray;
-    let reading: Promise<void> = Promise.resolve();
-    if (source) {
-      rijs = elementBytes === 4 ? new Float32Array(memory.buffer, map.input, 9 * map.pairs) : new Float64Array(memory.buffer, map.input, 9 * map.pairs);
-      reading = source.read(rijs);
-      reading.catch(() => undefined); // surfaces where awaited
+    // A source reads straight into the memory where the map has room for it (else into an
+    // array of its own, shared with the workers), while the kernels instantiate and workers start.
+    let reading: Promise<FloatArray>;
+    if (source && map.input) {
+      const view = elementBytes === 4 ? new Float32Array(memory.buffer, map.input, 9 * map.pairs) : new Float64Array(memory.buffer, map.input, 9 * map.pairs);
+      reading = source.read(view).then(() => view);
     } else {
-      rijs = estimates as FloatArray;
+      reading = source ? estimatesArray(source, shared) : Promise.resolve(estimates as FloatArray);
     }
+    reading.catch(() => undefined); // surfaces where awaited
     const module = await kernelModule(shared ? 'threads' : 'simd');
     const kernels = await instantiateKernels(memory, module);
     kernels.initSignTable(map.signTable);
@@ -262,6 +263,7 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     const starting = shared
       ? Promise.allSettled(spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))))
       : Promise.resolve([{ status: 'fulfilled', value: localLane(kernels, memory, setup(0)) } as const]);
+    const rijs = await untilAborted(reading, signal);
     // Workers read the estimates directly when they live in shared memory (a SharedArrayBuffer,
     // or this memory when a source delivered them); otherwise this thread copies them in and
     // the lanes do the rest.
@@ -271,8 +273,6 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
       const rows = elementBytes === 4 ? new Float32Array(memory.buffer, map.rows, 9 * map.pairs) : new Float64Array(memory.buffer, map.rows, 9 * map.pairs);
       firstBad = writeRows(rijs, n, 0, n - 1, rows);
     }
-    await reading;
-    throwIfAborted(signal);
     const started = await starting;
     for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');

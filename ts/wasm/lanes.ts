@@ -92,12 +92,16 @@ export function waitingWorkers(): number {
 
 /** A worker thread for a lane (a prewarmed one if any); it boots while the caller prepares memory. */
 export function spawnWorker(lane: number): Promise<Lane> {
+  const start = () => startLane(workerUrl(import.meta.url, 'worker'), `worker ${lane}`);
   const waiting = prewarmed.shift();
-  if (!waiting) return startLane(workerUrl(import.meta.url, 'worker'), `worker ${lane}`);
-  return waiting.then((worker) => {
-    worker.keepAlive(true);
-    return worker;
-  });
+  if (!waiting) return start();
+  return waiting.then(
+    (worker) => {
+      worker.keepAlive(true);
+      return worker;
+    },
+    start, // the prewarmed one could not start: a fresh one reports why, if it cannot either
+  );
 }
 
 /** A started worker as a lane, on the shared `memory`. */

@@ -8,8 +8,9 @@
  * the lanes' work counter, estimates (row layout), row Gram terms (2 × P float64), the
  * float32 filter copy of the estimates (classification's fast path, see
  * assembly/classify.ts; optional), v, one partial output per chunk (ts/wasm/chunks.ts; these
- * two overlap the estimates when codes are kept), scratch codes per lane, anchor codes, and the codes (in memory, or one paging window per
- * lane).
+ * two overlap the estimates when codes are kept), scratch codes per lane, anchor codes, the
+ * start vector's scratch, and the codes (in memory, or one paging window per lane). Estimates
+ * that a source delivers in pair order share the pages after the estimates (see `input`).
  */
 import { pairCount } from '../pairs.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
@@ -84,7 +85,7 @@ export interface PlanRequest {
   codes: CodeStorage;
   /** Whether the float32 filter copy exists (classification ~3× faster, same codes). */
   filter: boolean;
-  /** Whether the estimates arrive in pair order into the memory itself (an EstimateSource). */
+  /** Whether the estimates arrive in pair order into the memory itself (an EstimateSource), where there is room. */
   input?: boolean;
 }
 
@@ -126,7 +127,7 @@ export interface MemoryMap {
   /** 'paged': per lane, the window codes are copied through, and its size. */
   windows: number[];
   windowBytes: number;
-  /** The estimates in pair order (9P entries) as an EstimateSource delivered them, or 0. */
+  /** Where an EstimateSource delivers the estimates in pair order (9P entries), or 0: no room, read them elsewhere. */
   input: number;
   /** Bytes of the Wasm memory, and of the code stores outside it ('paged'). */
   totalBytes: number;
@@ -164,11 +165,6 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
   const partials = partialBase.map((base) => take(8 * (pairs - base)));
   at = Math.max(at, afterEstimates);
-  // The estimates as given (pair order), read straight into the memory: they are dead once
-  // laid out in rows, before anything after the estimates is first written, so they share
-  // those pages (the codes' pages, say, which the read has then already touched).
-  const input = request.input ? afterEstimates : 0;
-  const inputEnd = request.input ? align(input + 9 * pairs * elementBytes + PAD) : 0;
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
@@ -177,9 +173,15 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const windowBytes = codes === 'paged' ? Math.min(windowSize(n, chunks), Math.max(...chunkCodeBytes)) : 0;
   const windows = codes === 'paged' ? Array.from({ length: lanes }, () => take(windowBytes)) : [];
   const pagedBytes = codes === 'paged' ? chunkCodeBytes.reduce((a, b) => a + b, 0) : 0;
+  // The estimates as given (pair order), read straight into the memory: they are dead once
+  // laid out in rows, before anything after the estimates is first written, so they can share
+  // those pages (the codes' pages, say, which the read has then already touched) — where
+  // there is room for them there, so that they never make the memory larger.
+  const inputFits = align(afterEstimates + 9 * pairs * elementBytes + PAD) <= at;
+  const input = request.input && inputFits ? afterEstimates : 0;
   return {
     n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, scratch, anchorCodes, startScratch,
-    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: Math.max(at, inputEnd), pagedBytes,
+    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: at, pagedBytes,
   };
 }
 

@@ -19,8 +19,9 @@ export interface RunnerSetup {
 /**
  * Kernel calls cover at most this many rows i: V8 has no on-stack replacement for Wasm, so a
  * single long call would run entirely in the baseline compiler (measured: classification
- * 0.28 vs 0.46 G triplets/s); short calls switch to optimized code once it is ready. Sub-range
- * boundaries are multiples of the kernels' row block, so the operations are the same.
+ * 0.28 vs 0.46 G triplets/s); short calls switch to optimized code once it is ready. Calls
+ * start at multiples of ROW_BLOCK rows; how a chunk is cut into calls does not change the
+ * results (see I_BLOCK in assembly/layout.ts).
  */
 const ROWS_PER_CALL = 32;
 
@@ -220,6 +221,7 @@ export class ChunkRunner {
   /** This lane's share of classifying every triplet once, taken from the shared counter. */
   *classifyShare(): Generator<void, ClassifiedShare> {
     if (this.setup.map.codes === 'none') return { rechecks: 0, chunks: [] };
+    this.stores.clear(); // a classification again: another lane may take a chunk this one held
     const pieces = this.classifyPieces();
     let rechecks = 0;
     yield* drain(this.counter, pieces.length, (u) => (rechecks += this.classifyPiece(pieces[u])));

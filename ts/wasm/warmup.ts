@@ -25,8 +25,9 @@ export function isWarm(module: WebAssembly.Module): boolean {
 }
 
 /**
- * Runs every bulk kernel of `module` (preparation, classification, start vector, product,
- * reduction) on a throwaway memory of its own, once per module.
+ * Runs the kernels of a float64 run with cached codes (preparation, classification, start
+ * vector, product, reduction) on a throwaway memory of its own, once per module. The float32,
+ * streaming and J-weighted variants tier up by themselves.
  */
 export async function warmKernels(module: WebAssembly.Module, shared: boolean): Promise<void> {
   if (warmed.has(module)) return;
