@@ -21,12 +21,22 @@ export interface EstimateSource {
 /** What jsync() and the backends accept: an array of estimates, or a source of them. */
 export type Estimates = FloatArray | EstimateSource;
 
+/** Whether the estimates are an array (else a source). */
+export function isEstimateArray(rijs: Estimates): rijs is FloatArray {
+  return rijs instanceof Float64Array || rijs instanceof Float32Array;
+}
+
+/** Number of estimates (pairs) of an array or a source. */
+export function pairsOf(rijs: Estimates): number {
+  return isEstimateArray(rijs) ? rijs.length / 9 : rijs.pairs;
+}
+
 /**
  * The estimates as an array: an array as it is, a source read into a new one (on a
  * SharedArrayBuffer when `shared`, so that worker threads can read it in place).
  */
 export async function estimatesArray(rijs: Estimates, shared = false): Promise<FloatArray> {
-  if (rijs instanceof Float64Array || rijs instanceof Float32Array) return rijs;
+  if (isEstimateArray(rijs)) return rijs;
   const bytes = 9 * rijs.pairs * (rijs.dtype === 'float64' ? 8 : 4);
   const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   const array = rijs.dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);

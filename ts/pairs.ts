@@ -19,12 +19,17 @@ export function tripletCount(n: number): number {
   return (n * (n - 1) * (n - 2)) / 6;
 }
 
+/** The n whose n(n−1)/2 is nearest to `pairs` (no check: see imagesFromPairs). */
+export function nearestImageCount(pairs: number): number {
+  return Math.round((1 + Math.sqrt(1 + 8 * pairs)) / 2);
+}
+
 /** n such that n(n−1)/2 = pairs, or throws: jsync needs n ≥ 3. */
 export function imagesFromPairs(pairs: number): number {
   if (!Number.isSafeInteger(pairs) || pairs < 3) {
     throw new JsyncInputError(`${pairs} relative rotations is not n(n-1)/2 for any n >= 3`);
   }
-  const n = Math.round((1 + Math.sqrt(1 + 8 * pairs)) / 2);
+  const n = nearestImageCount(pairs);
   if (pairCount(n) !== pairs) {
     throw new JsyncInputError(`${pairs} relative rotations is not n(n-1)/2 for any n >= 3`);
   }

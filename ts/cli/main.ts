@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applySigns } from '../apply.js';
-import { estimatesArray, type Estimates, type FloatArray } from '../backend.js';
+import { estimatesArray, pairsOf, type Estimates, type FloatArray } from '../backend.js';
 import { JsyncAbortError, JsyncInputError } from '../errors.js';
 import { jsync, prewarm, type JsyncResult } from '../jsync.js';
 import type { JsyncOptions } from '../options.js';
-import { tripletCount } from '../pairs.js';
+import { nearestImageCount, tripletCount } from '../pairs.js';
 import { probe } from '../probe.js';
 import { generateSynthetic } from '../synthetic.js';
 import { openEstimates, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
@@ -156,18 +156,13 @@ function requireOut(values: Values, command: string): string {
   return out;
 }
 
-/** n for P = n(n − 1)/2 pairs (rounded: jsync itself rejects a P that is no such count). */
-function imagesOf(pairs: number): number {
-  return Math.round((1 + Math.sqrt(1 + 8 * pairs)) / 2);
-}
-
 /** Runs jsync with a progress display on standard error (terminals only) and Ctrl-C abort. */
 async function runWithProgress(rijs: Estimates, options: JsyncOptions, io: Io): Promise<JsyncResult> {
   const progress = createProgress(io.stderr, options.epsilon ?? 1e-2);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const n = imagesOf(rijs instanceof Float64Array || rijs instanceof Float32Array ? rijs.length / 9 : rijs.pairs);
+  const n = nearestImageCount(pairsOf(rijs));
   progress.phase(`classifying ${tripletCount(n).toLocaleString('en-US')} triplets…`);
   try {
     return await jsync(rijs, { ...options, signal: controller.signal, onProgress: (p) => progress.iteration(p) });
@@ -220,7 +215,7 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
     let result: JsyncResult;
     try {
       // Worker threads boot and the kernels get compiled while the data is read.
-      await prewarm(imagesOf(file.pairs), options);
+      await prewarm(nearestImageCount(file.pairs), options);
       // `run` lets jsync read the data straight into its own memory; `sync` needs it afterwards.
       if (sync) rijs = await estimatesArray(file, typeof SharedArrayBuffer === 'function');
       result = await runWithProgress(rijs ?? file, options, io);

@@ -13,26 +13,17 @@
  * partial output, summed in chunk order, so the results are bitwise the same for any number
  * of threads.
  */
-import { estimatesArray, type Estimates, type FloatArray, type JsyncBackend, type JsyncProblem, type PrepareOptions, type ProductMode } from '../backend.js';
+import { estimatesArray, isEstimateArray, type Estimates, type FloatArray, type JsyncBackend, type JsyncProblem, type PrepareOptions, type ProductMode } from '../backend.js';
 import { JsyncAbortError, JsyncInputError, throwIfAborted, untilAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
-import { instantiateKernels, kernelModule, type KernelExports } from './kernels.js';
+import { instantiateKernels, kernelLayout, kernelModule, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
 
-/** The kernels' own footprint; read once from a throwaway instance. */
-let kernelLayoutPromise: Promise<KernelLayout> | undefined;
-function kernelLayout(): Promise<KernelLayout> {
-  kernelLayoutPromise ??= instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1 })).then((k) => ({
-    heapBase: k.heapBase(),
-    signTableBytes: k.signTableBytes(),
-  }));
-  return kernelLayoutPromise;
-}
 
 function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
@@ -233,7 +224,7 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
   signal?.addEventListener('abort', stopAll, { once: true });
   let problem: WasmProblem | undefined;
   try {
-    const source = estimates instanceof Float64Array || estimates instanceof Float32Array ? null : estimates;
+    const source = isEstimateArray(estimates) ? null : estimates;
     const elementBytes = source ? (source.dtype === 'float32' ? 4 : 8) : estimates instanceof Float32Array ? 4 : 8;
     const map = choosePlan(n, elementBytes, await kernelLayout(), chunks, lanes, source !== null, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);

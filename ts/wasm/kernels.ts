@@ -4,6 +4,7 @@
  */
 import { instantiate } from '@assemblyscript/loader';
 import { simdWasm, threadsWasm } from './kernels.generated.js';
+import type { KernelLayout } from './memory-map.js';
 
 /** Exports of assembly/index.ts (byte pointers are plain numbers). */
 export interface KernelExports {
@@ -54,6 +55,16 @@ export function kernelModule(variant: KernelVariant = 'simd'): Promise<WebAssemb
     compiled.set(variant, module);
   }
   return module;
+}
+
+/** The kernels' own footprint (the same in every variant); read once from a throwaway instance. */
+let layout: Promise<KernelLayout> | undefined;
+export function kernelLayout(): Promise<KernelLayout> {
+  layout ??= instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1 })).then((k) => ({
+    heapBase: k.heapBase(),
+    signTableBytes: k.signTableBytes(),
+  }));
+  return layout;
 }
 
 /** Instantiates `module` (or the variant matching `memory`) on `memory`. */

@@ -10,7 +10,7 @@
  * (reading the input, or while the workers classify) gets the fast code compiled in time.
  */
 import { partition } from './chunks.js';
-import { instantiateKernels } from './kernels.js';
+import { instantiateKernels, kernelLayout } from './kernels.js';
 import { planMemory, WASM_PAGE } from './memory-map.js';
 
 /** Tiny problem size; a few runs of it use up the baseline compiler's budget. */
@@ -32,11 +32,10 @@ export function isWarm(module: WebAssembly.Module): boolean {
 export async function warmKernels(module: WebAssembly.Module, shared: boolean): Promise<void> {
   if (warmed.has(module)) return;
   warmed.add(module);
-  const probe = await instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1, shared }), module);
   const map = planMemory({
     n: N,
     elementBytes: 8,
-    kernel: { heapBase: probe.heapBase(), signTableBytes: probe.signTableBytes() },
+    kernel: await kernelLayout(),
     chunks: partition(N),
     lanes: 1,
     codes: 'memory',
