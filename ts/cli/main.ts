@@ -37,7 +37,7 @@ Usage:
 
 Run options:
   --backend auto|wasm|reference   default auto (Wasm SIMD where available)
-  --threads N                     worker threads (default: all cores for problems over
+  --threads N                     threads (default: all cores for problems over
                                   2 million triplets, else 1; results do not depend on it)
   --epsilon E                     stop when ‖v_k − v_{k−1}‖ < E (default 1e-2)
   --max-iters N                   at most N power iterations (default 1000)
@@ -214,10 +214,13 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
     let rijs: FloatArray | undefined;
     let result: JsyncResult;
     try {
-      // Worker threads boot and the kernels get compiled while the data is read.
-      await prewarm(nearestImageCount(file.pairs), options);
-      // `run` lets jsync read the data straight into its own memory; `sync` needs it afterwards.
-      if (sync) rijs = await estimatesArray(file, typeof SharedArrayBuffer === 'function');
+      // `run` lets jsync read the data straight into its own memory (it starts reading first,
+      // then boots its workers and compiles its kernels); `sync` needs the data afterwards, and
+      // gets the workers booting and the kernels compiled while it reads.
+      if (sync) {
+        await prewarm(nearestImageCount(file.pairs), options);
+        rijs = await estimatesArray(file, typeof SharedArrayBuffer === 'function');
+      }
       result = await runWithProgress(rijs ?? file, options, io);
     } catch (error) {
       if (error instanceof JsyncInputError && !error.message.startsWith(input)) error.message = `${input}: ${error.message}`;

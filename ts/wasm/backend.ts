@@ -17,8 +17,9 @@ import { estimatesArray, isEstimateArray, type Estimates, type FloatArray, type 
 import { JsyncAbortError, JsyncInputError, throwIfAborted, untilAborted } from '../errors.js';
 import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
-import { instantiateKernels, kernelLayout, kernelModule, type KernelExports } from './kernels.js';
+import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
+import type { Lane } from '../threads/lane.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
@@ -64,6 +65,19 @@ function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunk
   const smallest = plans.reduce((a, b) => (need(b) < need(a) ? b : a));
   const how = smallest.codes === 'none' ? 'without cached codes' : 'with cached codes';
   throw new JsyncInputError(`n = ${n} needs ${formatBytes(need(smallest))} of memory at the least (${how}), but ${limitText(smallest)}`);
+}
+
+/**
+ * In Node the calling thread is one of the lanes of a threaded run (the last), next to
+ * threads − 1 workers: a worker costs ~0.15 s of CPU and ~14 MB of fresh pages to boot here,
+ * and the calling thread would only wait. In browsers every lane is a worker, so that the
+ * page stays responsive. Which thread runs a lane never changes the results.
+ */
+const CALLER_IS_A_LANE = typeof (globalThis as any).process?.versions?.node === 'string';
+
+/** Worker threads a run on `lanes` lanes starts. */
+function workerCount(lanes: number): number {
+  return lanes === 1 ? 0 : CALLER_IS_A_LANE ? lanes - 1 : lanes;
 }
 
 /** Zeroes the work counter that the lanes of the next parallel phase take units from. */
@@ -134,7 +148,7 @@ class WasmProblem implements JsyncProblem {
     classified.catch(() => undefined); // surfaces below, after the warm-up
     // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
     // unless prewarm() did already.
-    if (this.lanes.length > 1) await warmKernels(this.module, true).catch(() => undefined);
+    if (this.lanes.length > 1 && !CALLER_IS_A_LANE) await warmKernels(this.module, true).catch(() => undefined);
     const shares = await classified;
     this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
     this.held = shares.map((share) => share.chunks);
@@ -207,15 +221,19 @@ class WasmProblem implements JsyncProblem {
   }
 }
 
+/**
+ * Inputs of at least this many bytes take longer to read (~3 ms per MB here) than the
+ * warm-up takes (~50 ms), which then costs nothing.
+ */
+const WARM_WHILE_READING = 16 * 2 ** 20;
+
 async function prepareWasm(estimates: Estimates, n: number, options: PrepareOptions): Promise<WasmProblem> {
   const { signal } = options;
   throwIfAborted(signal);
   const chunks = partition(n);
   const lanes = Math.max(1, Math.min(options.threads, chunks.length));
   const shared = lanes > 1;
-  // Workers boot (~100 ms) while this thread plans and allocates the memory.
-  const spawned = shared ? Array.from({ length: lanes }, (_, k) => spawnWorker(k)) : [];
-  spawned.forEach((worker) => worker.catch(() => undefined)); // failures surface where awaited
+  let spawned: Array<Promise<Lane>> = [];
   const runnerLanes: RunnerLane[] = [];
   const stopAll = () => {
     runnerLanes.forEach((lane) => void lane.terminate());
@@ -224,9 +242,13 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
   signal?.addEventListener('abort', stopAll, { once: true });
   let problem: WasmProblem | undefined;
   try {
+    // Workers boot (~100 ms, unless prewarm() started them) while this thread plans, reads,
+    // compiles and instantiates.
+    spawned = Array.from({ length: workerCount(lanes) }, (_, k) => spawnWorker(k));
+    spawned.forEach((worker) => worker.catch(() => undefined)); // failures surface where awaited
     const source = isEstimateArray(estimates) ? null : estimates;
     const elementBytes = source ? (source.dtype === 'float32' ? 4 : 8) : estimates instanceof Float32Array ? 4 : 8;
-    const map = choosePlan(n, elementBytes, await kernelLayout(), chunks, lanes, source !== null, options);
+    const map = choosePlan(n, elementBytes, kernelLayout(), chunks, lanes, source !== null, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);
     let memory: WebAssembly.Memory;
     try {
@@ -234,8 +256,9 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     } catch (error) {
       throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
     }
-    // A source reads straight into the memory where the map has room for it (else into an
-    // array of its own, shared with the workers), while the kernels instantiate and workers start.
+    // A source starts reading now, straight into the memory where the map has room for it
+    // (else into an array of its own, shared with the workers): everything below happens
+    // while Node's I/O threads read.
     let reading: Promise<FloatArray>;
     if (source && map.input) {
       const view = elementBytes === 4 ? new Float32Array(memory.buffer, map.input, 9 * map.pairs) : new Float64Array(memory.buffer, map.input, 9 * map.pairs);
@@ -248,12 +271,18 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     const kernels = await instantiateKernels(memory, module);
     kernels.initSignTable(map.signTable);
     throwIfAborted(signal);
+    // This thread would only wait for a large input: it gets the kernels' fast code compiled
+    // instead (warmup.ts), so that the first rows are prepared and classified at full speed.
+    if (source && 9 * map.pairs * elementBytes >= WARM_WHILE_READING) await warmKernels(module, shared).catch(() => undefined);
 
     const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
     // Workers start while this thread lays out the estimates (when they cannot read them).
-    const starting = shared
-      ? Promise.allSettled(spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))))
-      : Promise.resolve([{ status: 'fulfilled', value: localLane(kernels, memory, setup(0)) } as const]);
+    // The calling thread's lane comes last: each phase then sends the workers their requests
+    // before this thread starts its own share (which runs ~50 ms before it yields).
+    const starting = Promise.allSettled([
+      ...spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))),
+      ...(spawned.length < lanes ? [Promise.resolve(localLane(kernels, memory, setup(lanes - 1)))] : []),
+    ]);
     const rijs = await untilAborted(reading, signal);
     // Workers read the estimates directly when they live in shared memory (a SharedArrayBuffer,
     // or this memory when a source delivered them); otherwise this thread copies them in and
@@ -295,12 +324,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
   name: 'wasm',
   /** Whether this runtime can compile the SIMD kernels. */
   async available(): Promise<boolean> {
-    try {
-      await kernelModule('simd');
-      return true;
-    } catch {
-      return false;
-    }
+    return kernelsValid('simd');
   },
   prepare(rijs: Estimates, n: number, options: PrepareOptions): Promise<JsyncProblem> {
     return prepareWasm(rijs, n, options);
@@ -317,7 +341,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
     void kernelModule(shared ? 'threads' : 'simd')
       .then((module) => warmKernels(module, shared))
       .catch(() => undefined); // prepare() reports what is wrong with the kernels
-    if (shared) await prewarmWorkers(lanes);
+    if (shared) await prewarmWorkers(workerCount(lanes));
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
     const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });

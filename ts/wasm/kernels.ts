@@ -3,7 +3,7 @@
  * process and instantiated on a memory that the caller owns (the kernels import it).
  */
 import { instantiate } from '@assemblyscript/loader';
-import { simdWasm, threadsWasm } from './kernels.generated.js';
+import { kernelFootprint, simdWasm, threadsWasm } from './kernels.generated.js';
 import type { KernelLayout } from './memory-map.js';
 
 /** Exports of assembly/index.ts (byte pointers are plain numbers). */
@@ -45,26 +45,48 @@ function decodeBase64(text: string): Uint8Array {
  */
 export type KernelVariant = 'simd' | 'threads';
 
+const bytes = new Map<KernelVariant, Uint8Array<ArrayBuffer>>();
+
+function kernelBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+  let decoded = bytes.get(variant);
+  if (!decoded) {
+    decoded = decodeBase64(variant === 'simd' ? simdWasm : threadsWasm) as Uint8Array<ArrayBuffer>;
+    bytes.set(variant, decoded);
+  }
+  return decoded;
+}
+
+/**
+ * Whether this runtime accepts the kernels (Wasm SIMD; 'threads' also needs Wasm threads):
+ * validation only, which is synchronous and cheap, where compiling takes a background thread
+ * and tens of milliseconds.
+ */
+export function kernelsValid(variant: KernelVariant = 'simd'): boolean {
+  try {
+    return WebAssembly.validate(kernelBytes(variant));
+  } catch {
+    return false;
+  }
+}
+
 const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
 
 /** The compiled kernels, once per variant. Rejects where the runtime lacks Wasm SIMD. */
 export function kernelModule(variant: KernelVariant = 'simd'): Promise<WebAssembly.Module> {
   let module = compiled.get(variant);
   if (!module) {
-    module = WebAssembly.compile(decodeBase64(variant === 'simd' ? simdWasm : threadsWasm) as Uint8Array<ArrayBuffer>);
+    module = WebAssembly.compile(kernelBytes(variant));
     compiled.set(variant, module);
   }
   return module;
 }
 
-/** The kernels' own footprint (the same in every variant); read once from a throwaway instance. */
-let layout: Promise<KernelLayout> | undefined;
-export function kernelLayout(): Promise<KernelLayout> {
-  layout ??= instantiateKernels(new WebAssembly.Memory({ initial: 1, maximum: 1 })).then((k) => ({
-    heapBase: k.heapBase(),
-    signTableBytes: k.signTableBytes(),
-  }));
-  return layout;
+/**
+ * The kernels' own footprint (the same in every variant), recorded when they were built
+ * (scripts/build-wasm.js), so that a run can lay out its memory before compiling anything.
+ */
+export function kernelLayout(): KernelLayout {
+  return { ...kernelFootprint };
 }
 
 /** Instantiates `module` (or the variant matching `memory`) on `memory`. */

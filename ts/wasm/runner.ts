@@ -94,11 +94,12 @@ export function rowRanges(n: number, parts: number): Array<[number, number]> {
  * never changes what the unit computes, nor where it writes, so results do not depend on it.
  * A generator, so that a lane on the main thread can yield to the event loop between units.
  */
-function* drain(counter: () => Int32Array, count: number, unit: (index: number) => void): Generator<void, void> {
+function* drain(counter: () => Int32Array, count: number, unit: (index: number) => Generator<void, void> | void): Generator<void, void> {
   for (;;) {
     const index = Atomics.add(counter(), 0, 1);
     if (index >= count) return;
-    unit(index);
+    const steps = unit(index);
+    if (steps) yield* steps; // a long unit yields between its kernel calls
     yield;
   }
 }
@@ -202,7 +203,8 @@ export class ChunkRunner {
     return chunks.flatMap((chunk) => [...this.pieces(chunk)].map(([a, b]) => ({ chunk: chunk.index, a, b })));
   }
 
-  private classifyPiece({ chunk: c, a, b }: Piece): number {
+  /** Classifies a piece; returns the number of rechecks. Paged, it yields between windows. */
+  private *classifyPiece({ chunk: c, a, b }: Piece): Generator<void, number> {
     const m = this.setup.map;
     const chunk = this.setup.chunks[c];
     if (m.codes === 'memory') return this.classifyInto(a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a));
@@ -213,6 +215,7 @@ export class ChunkRunner {
     for (const [a, b] of this.pieces(chunk)) {
       rechecks += this.classifyInto(a, b, window);
       store.set(this.bytes(window, codeBytes(m.n, a, b)), codeBytes(m.n, chunk.i0, a));
+      yield;
     }
     this.stores.set(c, store);
     return rechecks;
@@ -224,12 +227,15 @@ export class ChunkRunner {
     this.stores.clear(); // a classification again: another lane may take a chunk this one held
     const pieces = this.classifyPieces();
     let rechecks = 0;
-    yield* drain(this.counter, pieces.length, (u) => (rechecks += this.classifyPiece(pieces[u])));
+    const runner = this;
+    yield* drain(this.counter, pieces.length, function* (u) {
+      rechecks += yield* runner.classifyPiece(pieces[u]);
+    });
     return { rechecks, chunks: [...this.stores.keys()] };
   }
 
-  /** Partial product of chunk c into its own partial output (zeroed first). */
-  private productChunk(c: number): void {
+  /** Partial product of chunk c into its own partial output (zeroed first); yields between kernel calls. */
+  private *productChunk(c: number): Generator<void, void> {
     const { kernels: k, setup } = this;
     const m = setup.map;
     const chunk = setup.chunks[c];
@@ -255,6 +261,7 @@ export class ChunkRunner {
         const scratch = m.scratch[setup.lane];
         (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(m.rows, m.gram0, m.gram1, m.filter, m.signTable, m.n, a, b, m.v, y, scratch);
       }
+      yield;
     }
   }
 
@@ -268,7 +275,7 @@ export class ChunkRunner {
       return;
     }
     for (const c of chunks) {
-      this.productChunk(c);
+      yield* this.productChunk(c);
       yield;
     }
   }

@@ -35,7 +35,7 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
   const map = planMemory({
     n: N,
     elementBytes: 8,
-    kernel: await kernelLayout(),
+    kernel: kernelLayout(),
     chunks: partition(N),
     lanes: 1,
     codes: 'memory',
