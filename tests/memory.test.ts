@@ -90,3 +90,36 @@ test('estimates read into the Wasm memory never make it larger, and sit after th
   const big = planMemory({ n: 1000, elementBytes: 8, kernel, chunks: partition(1000), lanes: 2, codes: 'memory', filter: true, input: true });
   t.not(big.input, 0);
 });
+
+test('the power method’s work vectors lie in the dead estimates’ pages, clear of v, the partial outputs and everything after', (t) => {
+  const kernel = { heapBase: 1024, signTableBytes: 16384 };
+  let placed = 0;
+  for (const n of [3, 10, 50, 500, 1000, 3000]) {
+    for (const elementBytes of [8, 4]) {
+      for (const codes of ['memory', 'paged', 'none'] as const) {
+        for (const filter of [true, false]) {
+          const map = planMemory({ n, elementBytes, kernel, chunks: partition(n), lanes: 2, codes, filter });
+          const what = `n=${n}, ${elementBytes} B, ${codes}, filter ${filter}`;
+          if (!map.work) continue;
+          placed++;
+          t.true(map.reuseEstimates, what); // only over estimates that nothing reads any more
+          const estimatesEnd = filter ? map.filter + filterBytes(n) : map.gram1 + 8 * map.pairs;
+          const regions: Array<[number, number]> = [
+            [map.v, 8 * map.pairs],
+            ...map.partials.map((at, c): [number, number] => [at, 8 * (map.pairs - map.partialBase[c])]),
+          ];
+          const [w0] = map.work;
+          t.true(w0 >= map.rows && map.work[1] + 8 * map.pairs <= estimatesEnd, what);
+          for (const [at, bytes] of regions) {
+            for (const w of map.work) t.true(w + 8 * map.pairs <= at || at + bytes <= w, `${what}: work vector at ${w} overlaps ${at}`);
+          }
+          t.true(w0 + 8 * map.pairs <= map.work[1], what);
+        }
+      }
+    }
+  }
+  // Where it matters: n = 1000 with codes kept has room for them.
+  const big = planMemory({ n: 1000, elementBytes: 8, kernel, chunks: partition(1000), lanes: 2, codes: 'memory', filter: true });
+  t.not(big.work, null);
+  t.true(placed > 10, `${placed} plans placed work vectors`);
+});

@@ -97,6 +97,13 @@ export interface JsyncProblem {
    * start.ts `anchorStart(n, await anchorCodes())`, only faster.
    */
   dataStart?(): Promise<Float64Array>;
+  /**
+   * Optional: two vectors of `pairs` float64 that the power method may use as its iterates,
+   * valid until dispose() (the Wasm backend hands out pages of its memory that are dead by
+   * then, so that the iteration touches no fresh memory). Where there are some, dataStart()
+   * may return the first.
+   */
+  workVectors?(): [Float64Array, Float64Array] | undefined;
   /** Release memory and workers; the problem is unusable afterwards. Idempotent. */
   dispose(): void;
 }

@@ -137,7 +137,10 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
     else if (o.init === 'random') start = randomStart(pairs, o.seed);
     else start = problem.dataStart ? await problem.dataStart() : anchorStart(n, await problem.anchorCodes());
     const iterateBegan = performance.now();
-    const power = await powerMethod(problem, start, {
+    // The second iterate in the backend's own spare memory where it has some (the first may
+    // be the data-built start already).
+    const work = problem.workVectors?.();
+    const power = await powerMethod(problem, start, work?.[1], {
       epsilon: o.epsilon,
       maxIters: o.maxIters,
       onProgress: o.onProgress,

@@ -30,10 +30,14 @@ export interface PowerResult {
   converged: boolean;
 }
 
-/** Iterates from `start` (unit norm), which becomes the first iterate: its entries are overwritten. */
-export async function powerMethod(problem: JsyncProblem, start: Float64Array, options: PowerOptions): Promise<PowerResult> {
+/**
+ * Iterates from `start` (unit norm), which becomes the first iterate: its entries are
+ * overwritten, and so are those of `scratch` (the second iterate; a new array if omitted).
+ * The result's vector is one of the two.
+ */
+export async function powerMethod(problem: JsyncProblem, start: Float64Array, scratch: Float64Array | undefined, options: PowerOptions): Promise<PowerResult> {
   let v: Float64Array = start;
-  let y: Float64Array = new Float64Array(v.length);
+  let y: Float64Array = scratch ?? new Float64Array(v.length);
   const residuals: number[] = [];
   let eigenvalue = NaN;
   let converged = false;

@@ -186,6 +186,15 @@ class WasmProblem implements JsyncProblem {
     return out;
   }
 
+  /** The power method's iterates in pages of this memory that nothing else uses by then (see memory-map.ts). */
+  workVectors(): [Float64Array, Float64Array] | undefined {
+    const { map } = this;
+    if (!map.work) return undefined;
+    this.estimatesGone ||= map.reuseEstimates;
+    const buffer = this.buffer();
+    return [new Float64Array(buffer, map.work[0], this.pairs), new Float64Array(buffer, map.work[1], this.pairs)];
+  }
+
   async dataStart(): Promise<Float64Array> {
     const { map, n } = this;
     let codes = map.chunkCodes[0];
@@ -194,10 +203,13 @@ class WasmProblem implements JsyncProblem {
       new Uint8Array(this.buffer(), map.anchorCodes, packed.length).set(packed);
       codes = map.anchorCodes;
     }
-    // Written where the first product reads v from (it copies v there anyway).
+    // Into the first work vector (see workVectors), else where the first product reads v from
+    // (it copies v there anyway) and out.
     this.estimatesGone ||= map.reuseEstimates;
-    this.kernels.anchorStart(codes, n, map.startScratch, map.v);
-    return new Float64Array(this.buffer(), map.v, this.pairs).slice();
+    const target = map.work ? map.work[0] : map.v;
+    this.kernels.anchorStart(codes, n, map.startScratch, target);
+    const start = new Float64Array(this.buffer(), target, this.pairs);
+    return map.work ? start : start.slice();
   }
 
   /** Every code, unpacked (codes in memory only). */
