@@ -102,10 +102,11 @@ test('workers are released after success, error and abort, and idle prewarmed on
   });
   t.is(code, 0, stderr);
   t.regex(stdout, /success: 2 threads/);
-  // Two threads in Node: the calling thread and one worker.
+  // Two threads for a small problem in Node: the calling thread and one worker.
   t.regex(stdout, /prewarmed: 1 waiting/);
   t.regex(stdout, /prewarmed run: 2 threads, 0 waiting, same result: true/);
   t.regex(stdout, /left waiting: 1/);
+  t.regex(stdout, /large, left waiting: 2/);
   t.regex(stdout, /error: .*worker/);
   t.regex(stdout, /abort: AbortError/);
   t.regex(stdout, /done/);

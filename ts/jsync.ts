@@ -78,8 +78,8 @@ export function chooseThreads(requested: number | undefined, n: number, backend:
 
 /**
  * Gets ready, ahead of time, what `jsync()` will need for n images with these options: starts
- * its worker threads (each takes 0.1–0.2 s to boot; they boot on their own; in Node the
- * calling thread is one of the run's threads, so there is one worker fewer) and, in the
+ * its worker threads (each takes 0.1–0.2 s to boot; they boot on their own; in Node a small
+ * run takes the calling thread as one of its threads, so there is one worker fewer) and, in the
  * background, runs the kernels once on a tiny problem so that the engine compiles their fast
  * code (~50 ms of this thread). Resolves once the threads exist. Call it before reading or
  * generating the input; waiting workers do not keep a Node process alive. Never rejects: a

@@ -46,4 +46,7 @@ try {
 // Workers left waiting must not keep the process alive.
 await prewarm(data.n, { threads: 2 });
 console.log(`left waiting: ${waitingWorkers()}`);
+// A large problem keeps the calling thread free: two threads are two workers.
+await prewarm(2000, { threads: 2 });
+console.log(`large, left waiting: ${waitingWorkers()}`);
 console.log('done');

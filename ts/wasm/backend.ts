@@ -67,17 +67,26 @@ function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunk
   throw new JsyncInputError(`n = ${n} needs ${formatBytes(need(smallest))} of memory at the least (${how}), but ${limitText(smallest)}`);
 }
 
-/**
- * In Node the calling thread is one of the lanes of a threaded run (the last), next to
- * threads − 1 workers: a worker costs ~0.15 s of CPU and ~14 MB of fresh pages to boot here,
- * and the calling thread would only wait. In browsers every lane is a worker, so that the
- * page stays responsive. Which thread runs a lane never changes the results.
- */
-const CALLER_IS_A_LANE = typeof (globalThis as any).process?.versions?.node === 'string';
+const IS_NODE = typeof (globalThis as any).process?.versions?.node === 'string';
 
-/** Worker threads a run on `lanes` lanes starts. */
-function workerCount(lanes: number): number {
-  return lanes === 1 ? 0 : CALLER_IS_A_LANE ? lanes - 1 : lanes;
+/**
+ * Up to this many triplets, a threaded run in Node takes the calling thread as one of its
+ * lanes (the last), next to threads − 1 workers: a worker costs ~0.15 s of CPU and ~14 MB of
+ * fresh pages to boot here. Larger runs use workers only: measured in turns with 2 threads,
+ * the calling thread as a lane was 1.05× faster at n = 1000 but 0.96× at n = 2000 (its
+ * products ran 4–10% slower there), and a long run then leaves the calling thread free. In
+ * browsers every lane is a worker, so that the page stays responsive. Which thread runs a
+ * lane never changes the results.
+ */
+const CALLER_LANE_MAX_TRIPLETS = 4e8;
+
+function callerIsLane(n: number): boolean {
+  return IS_NODE && tripletCount(n) <= CALLER_LANE_MAX_TRIPLETS;
+}
+
+/** Worker threads a run on `lanes` lanes for n images starts. */
+function workerCount(lanes: number, n: number): number {
+  return lanes === 1 ? 0 : callerIsLane(n) ? lanes - 1 : lanes;
 }
 
 /** Zeroes the work counter that the lanes of the next parallel phase take units from. */
@@ -148,7 +157,7 @@ class WasmProblem implements JsyncProblem {
     classified.catch(() => undefined); // surfaces below, after the warm-up
     // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
     // unless prewarm() did already.
-    if (this.lanes.length > 1 && !CALLER_IS_A_LANE) await warmKernels(this.module, true).catch(() => undefined);
+    if (this.lanes.length > 1 && !callerIsLane(this.n)) await warmKernels(this.module, true).catch(() => undefined);
     const shares = await classified;
     this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
     this.held = shares.map((share) => share.chunks);
@@ -256,7 +265,7 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
   try {
     // Workers boot (~100 ms, unless prewarm() started them) while this thread plans, reads,
     // compiles and instantiates.
-    spawned = Array.from({ length: workerCount(lanes) }, (_, k) => spawnWorker(k));
+    spawned = Array.from({ length: workerCount(lanes, n) }, (_, k) => spawnWorker(k));
     spawned.forEach((worker) => worker.catch(() => undefined)); // failures surface where awaited
     const source = isEstimateArray(estimates) ? null : estimates;
     const elementBytes = source ? (source.dtype === 'float32' ? 4 : 8) : estimates instanceof Float32Array ? 4 : 8;
@@ -353,7 +362,7 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
     void kernelModule(shared ? 'threads' : 'simd')
       .then((module) => warmKernels(module, shared))
       .catch(() => undefined); // prepare() reports what is wrong with the kernels
-    if (shared) await prewarmWorkers(workerCount(lanes));
+    if (shared) await prewarmWorkers(workerCount(lanes, n));
   },
   async classifyAll(rijs: FloatArray, n: number): Promise<Uint8Array> {
     const problem = await prepareWasm(rijs, n, { jWeighting: false, memoryBudget: MAX_WASM_BYTES, threads: 1, codes: 'cached' });
