@@ -8,10 +8,19 @@ import { join } from 'node:path';
 import { applySigns } from '../ts/apply.js';
 import { jsync } from '../ts/jsync.js';
 import { parseNpy, serializeNpy } from '../ts/npy.js';
-import { generateSynthetic } from '../ts/synthetic.js';
+import { generateSynthetic, type SyntheticOptions } from '../ts/synthetic.js';
 import { filesIn, runCli, temporaryDirectory } from './support/cli.js';
 
 const load = (path: string) => parseNpy(readFileSync(path), path);
+
+/** Synthetic estimates saved as dir/in.npy, of shape (P, 3, 3) or (P, 9). */
+function inputFile(options: SyntheticOptions, flat = false) {
+  const dir = temporaryDirectory();
+  const data = generateSynthetic(options);
+  const input = join(dir, 'in.npy');
+  writeFileSync(input, serializeNpy(data.rijs, flat ? [data.pairs, 9] : [data.pairs, 3, 3]));
+  return { dir, data, input };
+}
 
 test('generate writes estimates, truth, inlier mask and rotations identical to the library generator', async (t) => {
   const dir = temporaryDirectory();
@@ -31,10 +40,7 @@ test('generate writes estimates, truth, inlier mask and rotations identical to t
 });
 
 test('run --json prints one JSON object and writes the same signs as the library', async (t) => {
-  const dir = temporaryDirectory();
-  const data = generateSynthetic({ n: 40, seed: 8, noiseDeg: 5, outliers: 0.2 });
-  const input = join(dir, 'in.npy');
-  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const { dir, data, input } = inputFile({ n: 40, seed: 8, noiseDeg: 5, outliers: 0.2 });
   const out = join(dir, 'signs.npy');
   const result = await runCli(['run', input, '--out', out, '--json', '--epsilon', '1e-6', '--backend', 'wasm', '--threads', '1']);
   t.is(result.code, 0, result.stderr);
@@ -59,10 +65,7 @@ test('run --json prints one JSON object and writes the same signs as the library
 
 test('run reads a larger file in parallel pieces, on 2 threads, to the signs and eigenvalue of the library', async (t) => {
   // 9 · C(700, 2) · 8 bytes = 17.6 MB: read in two pieces of at least 8 MiB.
-  const dir = temporaryDirectory();
-  const data = generateSynthetic({ n: 700, seed: 9, noiseDeg: 5, outliers: 0.2 });
-  const input = join(dir, 'in.npy');
-  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const { dir, data, input } = inputFile({ n: 700, seed: 9, noiseDeg: 5, outliers: 0.2 });
   const out = join(dir, 'signs.npy');
   const result = await runCli(['run', input, '--out', out, '--json', '--threads', '2']);
   t.is(result.code, 0, result.stderr);
@@ -75,10 +78,7 @@ test('run reads a larger file in parallel pieces, on 2 threads, to the signs and
 });
 
 test('run accepts (P, 9) float32 input and the reference backend', async (t) => {
-  const dir = temporaryDirectory();
-  const data = generateSynthetic({ n: 15, seed: 9, noiseDeg: 2, dtype: 'float32' });
-  const input = join(dir, 'in.npy');
-  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 9]));
+  const { dir, data, input } = inputFile({ n: 15, seed: 9, noiseDeg: 2, dtype: 'float32' }, true);
   const result = await runCli(['run', input, '--out', join(dir, 's.npy'), '--backend', 'reference', '--json']);
   t.is(result.code, 0, result.stderr);
   t.is(JSON.parse(result.stdout).backend, 'reference');
@@ -86,10 +86,7 @@ test('run accepts (P, 9) float32 input and the reference backend', async (t) => 
 });
 
 test('sync writes the J-synchronized estimates (and the signs on request)', async (t) => {
-  const dir = temporaryDirectory();
-  const data = generateSynthetic({ n: 25, seed: 10, noiseDeg: 3 });
-  const input = join(dir, 'in.npy');
-  writeFileSync(input, serializeNpy(data.rijs, [data.pairs, 3, 3]));
+  const { dir, data, input } = inputFile({ n: 25, seed: 10, noiseDeg: 3 });
   const result = await runCli(['sync', input, '--out', join(dir, 'synced.npy'), '--signs-out', join(dir, 'signs.npy')]);
   t.is(result.code, 0, result.stderr);
   const signs = load(join(dir, 'signs.npy')).data as Int8Array;
