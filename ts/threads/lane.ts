@@ -22,7 +22,8 @@ interface Port {
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 
-const isNode = typeof (globalThis as any).process?.versions?.node === 'string';
+/** Whether this runs in Node (node:worker_threads) rather than a browser (Web Workers). */
+export const isNode = typeof (globalThis as any).process?.versions?.node === 'string';
 
 /** The worker script next to this module (worker.ts under tsx, worker.js once compiled). */
 export function workerUrl(base: string, name: string): URL {

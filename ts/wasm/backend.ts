@@ -19,7 +19,7 @@ import { pairCount, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
-import type { Lane } from '../threads/lane.js';
+import { isNode, type Lane } from '../threads/lane.js';
 import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
@@ -67,8 +67,6 @@ function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunk
   throw new JsyncInputError(`n = ${n} needs ${formatBytes(need(smallest))} of memory at the least (${how}), but ${limitText(smallest)}`);
 }
 
-const IS_NODE = typeof (globalThis as any).process?.versions?.node === 'string';
-
 /**
  * Up to this many triplets, a threaded run in Node takes the calling thread as one of its
  * lanes (the last), next to threads − 1 workers: a worker costs ~0.15 s of CPU and ~14 MB of
@@ -81,7 +79,7 @@ const IS_NODE = typeof (globalThis as any).process?.versions?.node === 'string';
 const CALLER_LANE_MAX_TRIPLETS = 4e8;
 
 function callerIsLane(n: number): boolean {
-  return IS_NODE && tripletCount(n) <= CALLER_LANE_MAX_TRIPLETS;
+  return isNode && tripletCount(n) <= CALLER_LANE_MAX_TRIPLETS;
 }
 
 /** Worker threads a run on `lanes` lanes for n images starts. */
