@@ -168,7 +168,9 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const partials = partialBase.map((base) => take(8 * (pairs - base)));
   // The power method's two iterates, where they fit in those pages too: it then touches no
   // fresh pages either (8 MB fewer at n = 1000).
-  const work = reuseEstimates && align(align(at + 8 * pairs + PAD) + 8 * pairs + PAD) <= afterEstimates ? ([take(8 * pairs), take(8 * pairs)] as [number, number]) : null;
+  const beforeWork = at;
+  let work: [number, number] | null = reuseEstimates ? [take(8 * pairs), take(8 * pairs)] : null;
+  if (at > afterEstimates) [work, at] = [null, beforeWork]; // no room: the iteration uses arrays of its own
   at = Math.max(at, afterEstimates);
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
