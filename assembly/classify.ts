@@ -29,11 +29,8 @@ export function rowGram<T>(rows: usize, n: i32, i0: i32, i1: i32, gram0: usize, 
     const row = rows + 9 * base * sz;
     for (let t: usize = 0; t < len; t++) {
       const p = row + t * sz;
-      const m0 = load1<T>(p), m1 = load1<T>(p + len * sz), m2 = load1<T>(p + 2 * len * sz);
-      const m3 = load1<T>(p + 3 * len * sz), m4 = load1<T>(p + 4 * len * sz), m5 = load1<T>(p + 5 * len * sz);
-      const m6 = load1<T>(p + 6 * len * sz), m7 = load1<T>(p + 7 * len * sz), m8 = load1<T>(p + 8 * len * sz);
-      store<f64>(gram0 + (base + t) * 8, m0 * m6 + m1 * m7 + m2 * m8);
-      store<f64>(gram1 + (base + t) * 8, m3 * m6 + m4 * m7 + m5 * m8);
+      store<f64>(gram0 + (base + t) * 8, gram0At<T>(p, len * sz));
+      store<f64>(gram1 + (base + t) * 8, gram1At<T>(p, len * sz));
     }
   }
 }
@@ -150,33 +147,27 @@ export function classifyRowPlain<T>(rows: usize, gram0: usize, gram1: usize, n: 
 }
 
 /**
- * Code (0–3) of the single triplet (i, j, k) in float64, with exactly the operations, in
- * exactly the order, of `classifyRowPlain` (IEEE operations are the same per lane and as
- * scalars, and Wasm never fuses or reassociates), so the result is bit for bit the float64
- * kernel's. Used for the few triplets that the float32 filter cannot decide.
+ * Code (0–3) of one triplet in float64 from its three estimates — A = Rij at `pa`, B = Rjk at
+ * `pb`, C = Rik at `pc`, entry e of each at p + e·stride — and B's row Gram terms, with
+ * exactly the operations, in exactly the order, of `classifyRowPlain` (IEEE operations are
+ * the same per lane and as scalars, and Wasm never fuses or reassociates), so the result is
+ * bit for bit the float64 kernel's. Used for the few triplets that the float32 filter cannot
+ * decide.
  */
-function tripletCodeF64<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, k: i32): u32 {
-  const sz = <usize>sizeof<T>();
-  const sI = <usize>rowLength(n, i) * sz;
-  const sJ = <usize>rowLength(n, j) * sz;
-  const rowI = rows + 9 * <usize>rowBase(n, i) * sz;
-  const rowJ = rows + 9 * <usize>rowBase(n, j) * sz;
-  const pa = rowI + <usize>(j - i - 1) * sz;
-  const pb = rowJ + <usize>(k - j - 1) * sz;
-  const pc = rowI + <usize>(k - i - 1) * sz;
-  const a00 = load1<T>(pa), a01 = load1<T>(pa + sI), a02 = load1<T>(pa + 2 * sI);
-  const a10 = load1<T>(pa + 3 * sI), a11 = load1<T>(pa + 4 * sI), a12 = load1<T>(pa + 5 * sI);
-  const a20 = load1<T>(pa + 6 * sI), a21 = load1<T>(pa + 7 * sI), a22 = load1<T>(pa + 8 * sI);
+// @ts-ignore: decorator
+@inline
+function tripletCodeAt<T>(pa: usize, sa: usize, pb: usize, sb: usize, pc: usize, sc: usize, gb0: f64, gb1: f64): u32 {
+  const a00 = load1<T>(pa), a01 = load1<T>(pa + sa), a02 = load1<T>(pa + 2 * sa);
+  const a10 = load1<T>(pa + 3 * sa), a11 = load1<T>(pa + 4 * sa), a12 = load1<T>(pa + 5 * sa);
+  const a20 = load1<T>(pa + 6 * sa), a21 = load1<T>(pa + 7 * sa), a22 = load1<T>(pa + 8 * sa);
   const g02 = a00 * a02 + a10 * a12 + a20 * a22;
   const g12 = a01 * a02 + a11 * a12 + a21 * a22;
-  const b00 = load1<T>(pb), b01 = load1<T>(pb + sJ), b02 = load1<T>(pb + 2 * sJ);
-  const b10 = load1<T>(pb + 3 * sJ), b11 = load1<T>(pb + 4 * sJ), b12 = load1<T>(pb + 5 * sJ);
-  const b20 = load1<T>(pb + 6 * sJ), b21 = load1<T>(pb + 7 * sJ), b22 = load1<T>(pb + 8 * sJ);
-  const c00 = load1<T>(pc), c01 = load1<T>(pc + sI), c02 = load1<T>(pc + 2 * sI);
-  const c10 = load1<T>(pc + 3 * sI), c11 = load1<T>(pc + 4 * sI), c12 = load1<T>(pc + 5 * sI);
-  const c20 = load1<T>(pc + 6 * sI), c21 = load1<T>(pc + 7 * sI), c22 = load1<T>(pc + 8 * sI);
-  const jk = <usize>(rowBase(n, j) + k - j - 1);
-  const gb0 = load<f64>(gram0 + jk * 8), gb1 = load<f64>(gram1 + jk * 8);
+  const b00 = load1<T>(pb), b01 = load1<T>(pb + sb), b02 = load1<T>(pb + 2 * sb);
+  const b10 = load1<T>(pb + 3 * sb), b11 = load1<T>(pb + 4 * sb), b12 = load1<T>(pb + 5 * sb);
+  const b20 = load1<T>(pb + 6 * sb), b21 = load1<T>(pb + 7 * sb), b22 = load1<T>(pb + 8 * sb);
+  const c00 = load1<T>(pc), c01 = load1<T>(pc + sc), c02 = load1<T>(pc + 2 * sc);
+  const c10 = load1<T>(pc + 3 * sc), c11 = load1<T>(pc + 4 * sc), c12 = load1<T>(pc + 5 * sc);
+  const c20 = load1<T>(pc + 6 * sc), c21 = load1<T>(pc + 7 * sc), c22 = load1<T>(pc + 8 * sc);
 
   const u0 = a02 * c00 + a12 * c10;
   const u1 = a02 * c01 + a12 * c11;
@@ -203,6 +194,32 @@ function tripletCodeF64<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i
   return code;
 }
 
+/** Row Gram terms ⟨b0, b2⟩ and ⟨b1, b2⟩ of the estimate at `p` (entry e at p + e·stride), as `rowGram` computes them. */
+// @ts-ignore: decorator
+@inline
+function gram0At<T>(p: usize, s: usize): f64 {
+  return load1<T>(p) * load1<T>(p + 6 * s) + load1<T>(p + s) * load1<T>(p + 7 * s) + load1<T>(p + 2 * s) * load1<T>(p + 8 * s);
+}
+// @ts-ignore: decorator
+@inline
+function gram1At<T>(p: usize, s: usize): f64 {
+  return load1<T>(p + 3 * s) * load1<T>(p + 6 * s) + load1<T>(p + 4 * s) * load1<T>(p + 7 * s) + load1<T>(p + 5 * s) * load1<T>(p + 8 * s);
+}
+
+/** Code of triplet (i, j, k) in float64 from the row layout and the Gram arrays (see tripletCodeAt). */
+function tripletCodeF64<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i: i32, j: i32, k: i32): u32 {
+  const sz = <usize>sizeof<T>();
+  const sI = <usize>rowLength(n, i) * sz;
+  const sJ = <usize>rowLength(n, j) * sz;
+  const rowI = rows + 9 * <usize>rowBase(n, i) * sz;
+  const rowJ = rows + 9 * <usize>rowBase(n, j) * sz;
+  const jk = <usize>(rowBase(n, j) + k - j - 1);
+  return tripletCodeAt<T>(
+    rowI + <usize>(j - i - 1) * sz, sI, rowJ + <usize>(k - j - 1) * sz, sJ, rowI + <usize>(k - i - 1) * sz, sI,
+    load<f64>(gram0 + jk * 8), load<f64>(gram1 + jk * 8),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The float32 filter.
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +240,9 @@ const TWO_M100: f64 = 7.888609052210118e-31; // 2⁻¹⁰⁰
  * has the most: 24 + 18 (d1: 12 + 18, d3: 12). Along the path of any monomial the float32
  * evaluation (the regrouped one of `filterBlocks`) rounds at most D = 11 times (≤ 4 input
  * roundings, since the copy is rounded from float64, plus ≤ 8 operations; the Gram terms are
- * float64 results rounded once), so
+ * float64 results rounded once — except A's column Gram terms in classification with
+ * deferred rechecks, computed in float32 from the rounded entries: 2 input roundings and 3
+ * operations, then 4 more on the way to d2, 10 in all), so
  * |d̃ − d| ≤ γ_D·S with γ_D = D·u/(1 − D·u) < 12.5·2⁻²⁴ and S = 24M³ + 18M⁴ (standard
  * forward error bound of sums of products). The float64 kernel's own values are within
  * 16·2⁻⁵³·S of exact; 2⁻¹⁰⁰ covers float32 underflow (absolute errors ≤ 2⁻¹⁵⁰ per
@@ -236,6 +255,22 @@ const TWO_M100: f64 = 7.888609052210118e-31; // 2⁻¹⁰⁰
  * used and classification runs the float64 kernel only.
  */
 export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilterFrom<T>(rows, gram0, gram1, false, n, i0, i1, filt);
+}
+
+/**
+ * As `buildFilter` (the same copy, bit for bit), from the estimates as given — pair order,
+ * entry e of pair p at 9p + e — instead of the row layout, computing the Gram terms on the
+ * way. Classification with deferred rechecks (classifyRangeDeferred) needs nothing else. A
+ * non-finite entry makes the result NaN or +∞.
+ */
+export function buildFilterFromPairs<T>(input: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilterFrom<T>(input, 0, 0, true, n, i0, i1, filt);
+}
+
+// @ts-ignore: decorator
+@inline
+function buildFilterFrom<T>(data: usize, gram0: usize, gram1: usize, pairOrder: bool, n: i32, i0: i32, i1: i32, filt: usize): f64 {
   const sz = <usize>sizeof<T>();
   const kEnd = 4 * quarters(n);
   const nan = <f32>NaN;
@@ -243,7 +278,10 @@ export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, 
   for (let i = i0; i < i1; i++) {
     const len = <usize>rowLength(n, i);
     const base = <usize>rowBase(n, i);
-    const row = rows + 9 * base * sz;
+    const row = data + 9 * base * sz;
+    // Entry e of pair (i, k), k = i + 1 + t, is at row + t·pairStep + e·entryStep.
+    const pairStep: usize = pairOrder ? 9 * sz : sz;
+    const entryStep: usize = pairOrder ? sz : len * sz;
     const k0 = (i + 1) & ~3;
     let blk = filterBlockAt(filt, n, i, k0);
     for (let kb = k0; kb < kEnd; kb += 4) {
@@ -252,13 +290,19 @@ export function buildFilter<T>(rows: usize, gram0: usize, gram1: usize, n: i32, 
         const at = blk + <usize>lane * 4;
         if (k > i && k < n) {
           const t = <usize>(k - i - 1);
+          const p = row + t * pairStep;
           for (let e: usize = 0; e < 9; e++) {
-            const x = load1<T>(row + (e * len + t) * sz);
+            const x = load1<T>(p + e * entryStep);
             maxAbs = max(maxAbs, abs(x));
             store<f32>(at + e * 16, <f32>x);
           }
-          store<f32>(at + 144, <f32>load<f64>(gram0 + (base + t) * 8));
-          store<f32>(at + 160, <f32>load<f64>(gram1 + (base + t) * 8));
+          if (pairOrder) {
+            store<f32>(at + 144, <f32>gram0At<T>(p, sz));
+            store<f32>(at + 160, <f32>gram1At<T>(p, sz));
+          } else {
+            store<f32>(at + 144, <f32>load<f64>(gram0 + (base + t) * 8));
+            store<f32>(at + 160, <f32>load<f64>(gram1 + (base + t) * 8));
+          }
         } else {
           // NaN makes every difference of this lane NaN, which the filter treats as decided:
           // padding lanes never take the float64 path (their codes are cleared).
@@ -304,34 +348,60 @@ export function filterUsable(filt: usize): bool {
   return filt != 0 && load<f32>(filt) >= 0;
 }
 
+/** What `filterBlocks` does with the lanes it cannot decide (a constant: one loop per mode). */
+const SCAN: i32 = 0; // count them
+const FIX: i32 = 1; // recompute them in float64 from the row layout
+const RECORD: i32 = 2; // list them for recheckDeferred
+
+/** Bytes of one entry of a deferred-recheck list: i, j, k (int32) and the address of the code byte. */
+export const RECHECK_ENTRY_BYTES: i32 = 16;
+
 /**
  * The filter over the blocks 0 … `last` of row (i, j): writes each block's code byte to
  * `out`, and returns (number of blocks with an undecided lane) · 2¹⁶ + (index of the last
- * such block + 1). With `fix` (a constant: the loop is compiled twice) it also recomputes the
- * undecided lanes in float64, patches their codes and returns how many it recomputed. The
- * first pass runs without `fix` so that its loop holds no call: V8 then keeps more of its
- * values in registers.
+ * such block + 1). With FIX it also recomputes the undecided lanes in float64, patches their
+ * codes and returns how many it recomputed; with RECORD it appends them to `list` instead
+ * (at most `room` entries) and returns how many, or −1 when they do not fit. The SCAN pass
+ * comes first so that its loop holds no call: V8 then keeps more of its values in registers.
  *
  * One step takes one block (four consecutive k) from row j (B) and row i (C).
  */
 // @ts-ignore: decorator
 @inline
 function filterBlocks<T>(
-  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, fix: bool,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, mode: i32,
+  list: usize, room: i32, aFromCopy: bool,
 ): i32 {
-  const sz = <usize>sizeof<T>();
-  const lenI = <usize>rowLength(n, i);
-  const rowI = rows + 9 * <usize>rowBase(n, i) * sz;
-  // A = Rij in float64 (for the Gram terms, as in the float64 kernel), splatted as float32.
-  const pa = rowI + <usize>(j - i - 1) * sz;
-  const a00 = load1<T>(pa), a01 = load1<T>(pa + lenI * sz), a02 = load1<T>(pa + 2 * lenI * sz);
-  const a10 = load1<T>(pa + 3 * lenI * sz), a11 = load1<T>(pa + 4 * lenI * sz), a12 = load1<T>(pa + 5 * lenI * sz);
-  const a20 = load1<T>(pa + 6 * lenI * sz), a21 = load1<T>(pa + 7 * lenI * sz), a22 = load1<T>(pa + 8 * lenI * sz);
-  const G02 = f32x4.splat(<f32>(a00 * a02 + a10 * a12 + a20 * a22));
-  const G12 = f32x4.splat(<f32>(a01 * a02 + a11 * a12 + a21 * a22));
-  const A00 = f32x4.splat(<f32>a00), A01 = f32x4.splat(<f32>a01), A02 = f32x4.splat(<f32>a02);
-  const A10 = f32x4.splat(<f32>a10), A11 = f32x4.splat(<f32>a11), A12 = f32x4.splat(<f32>a12);
-  const A20 = f32x4.splat(<f32>a20), A21 = f32x4.splat(<f32>a21), A22 = f32x4.splat(<f32>a22);
+  // A = Rij as float32, and its column Gram terms (AᵀA)02, (AᵀA)12.
+  let a00: f32 = 0, a01: f32 = 0, a02: f32 = 0, a10: f32 = 0, a11: f32 = 0, a12: f32 = 0, a20: f32 = 0, a21: f32 = 0, a22: f32 = 0;
+  let g02: f32 = 0, g12: f32 = 0;
+  if (aFromCopy) {
+    // From the filter copy (pair (i, j) is lane j of row i's blocks), the Gram terms in
+    // float32: see finishFilter for why the threshold covers them.
+    const pa = filterBlockAt(filt, n, i, j) + <usize>(j & 3) * 4;
+    a00 = load<f32>(pa); a01 = load<f32>(pa, 16); a02 = load<f32>(pa, 32);
+    a10 = load<f32>(pa, 48); a11 = load<f32>(pa, 64); a12 = load<f32>(pa, 80);
+    a20 = load<f32>(pa, 96); a21 = load<f32>(pa, 112); a22 = load<f32>(pa, 128);
+    g02 = a00 * a02 + a10 * a12 + a20 * a22;
+    g12 = a01 * a02 + a11 * a12 + a21 * a22;
+  } else {
+    // From the float64 rows, the Gram terms in float64 as in the float64 kernel, rounded once.
+    const sz = <usize>sizeof<T>();
+    const sI = <usize>rowLength(n, i) * sz;
+    const pa = rows + 9 * <usize>rowBase(n, i) * sz + <usize>(j - i - 1) * sz;
+    const x00 = load1<T>(pa), x01 = load1<T>(pa + sI), x02 = load1<T>(pa + 2 * sI);
+    const x10 = load1<T>(pa + 3 * sI), x11 = load1<T>(pa + 4 * sI), x12 = load1<T>(pa + 5 * sI);
+    const x20 = load1<T>(pa + 6 * sI), x21 = load1<T>(pa + 7 * sI), x22 = load1<T>(pa + 8 * sI);
+    a00 = <f32>x00; a01 = <f32>x01; a02 = <f32>x02;
+    a10 = <f32>x10; a11 = <f32>x11; a12 = <f32>x12;
+    a20 = <f32>x20; a21 = <f32>x21; a22 = <f32>x22;
+    g02 = <f32>(x00 * x02 + x10 * x12 + x20 * x22);
+    g12 = <f32>(x01 * x02 + x11 * x12 + x21 * x22);
+  }
+  const G02 = f32x4.splat(g02), G12 = f32x4.splat(g12);
+  const A00 = f32x4.splat(a00), A01 = f32x4.splat(a01), A02 = f32x4.splat(a02);
+  const A10 = f32x4.splat(a10), A11 = f32x4.splat(a11), A12 = f32x4.splat(a12);
+  const A20 = f32x4.splat(a20), A21 = f32x4.splat(a21), A22 = f32x4.splat(a22);
   // |x| ≤ T as an integer comparison of the bits of |x| and T (both non-negative floats):
   // bits(|x|) < bits(T) + 1.
   const thrPlus1 = i32x4.splat(load<i32>(filt) + 1);
@@ -402,7 +472,7 @@ function filterBlocks<T>(
     store<u8>(out + <usize>blk, code);
     const margin = i32x4.min_s(v128.and(w, absMask), v128.and(f, absMask));
     const unsure = i32x4.bitmask(i32x4.lt_s(margin, thrPlus1));
-    if (fix) {
+    if (mode == FIX) {
       if (unsure != 0) {
         // Rare: decide these lanes in float64, exactly like the float64 kernel.
         let patched = code;
@@ -419,6 +489,22 @@ function filterBlocks<T>(
         }
         store<u8>(out + <usize>blk, patched);
       }
+    } else if (mode == RECORD) {
+      let lanes = unsure;
+      while (lanes != 0) {
+        const lane = ctz(lanes);
+        lanes &= lanes - 1;
+        const k = (first & ~3) + 4 * blk + lane;
+        if (k > j && k < n) {
+          if (recomputed == room) return -1;
+          const entry = list + <usize>recomputed * <usize>RECHECK_ENTRY_BYTES;
+          store<i32>(entry, i);
+          store<i32>(entry, j, 4);
+          store<i32>(entry, k, 8);
+          store<u32>(entry, <u32>(out + <usize>blk), 12);
+          recomputed++;
+        }
+      }
     } else {
       lastUnsure = select(blk, lastUnsure, unsure != 0);
       unsureBlocks += <i32>(unsure != 0);
@@ -426,7 +512,7 @@ function filterBlocks<T>(
     pb += <usize>FILTER_BLOCK_BYTES;
     pc += <usize>FILTER_BLOCK_BYTES;
   } while (++blk <= last);
-  return fix ? recomputed : (unsureBlocks << 16) | (lastUnsure + 1);
+  return mode == SCAN ? (unsureBlocks << 16) | (lastUnsure + 1) : recomputed;
 }
 
 // The float64 kernel for one row, out of line (the filtered path's fallback for degenerate rows).
@@ -439,10 +525,14 @@ function classifyRowPlainF32(rows: usize, gram0: usize, gram1: usize, n: i32, i:
 
 // Second pass of `classifyRowFiltered` over the blocks 0 … last (rare: kept out of line).
 function refilterRowF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
-  return filterBlocks<f64>(rows, gram0, gram1, filt, n, i, j, out, last, true);
+  return filterBlocks<f64>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false);
 }
 function refilterRowF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
-  return filterBlocks<f32>(rows, gram0, gram1, filt, n, i, j, out, last, true);
+  return filterBlocks<f32>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false);
+}
+// Second pass of `classifyRowDeferred` (rare: kept out of line); the filter copy is all it reads.
+function recordRow(filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, list: usize, room: i32): i32 {
+  return filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, last, RECORD, list, room, true);
 }
 
 /**
@@ -459,7 +549,7 @@ export function classifyRowFiltered<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize,
 ): i32 {
   const blocks = codeRowBytes(n, j);
-  const found = filterBlocks<T>(rows, gram0, gram1, filt, n, i, j, out, blocks - 1, false);
+  const found = filterBlocks<T>(rows, gram0, gram1, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, false);
   if (found == 0) {
     maskPadding(n, j, out);
     return 0;
@@ -504,4 +594,76 @@ export function classifyRange<T>(
     for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
   }
   return rechecks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deferred rechecks: classification from the filter copy alone.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * As `classifyRowFiltered`, from the filter copy alone (A included, see filterBlocks): the
+ * triplets it cannot decide keep the float32 decision for now and are appended to `list`
+ * (at most `room` entries), for `recheckDeferred` to decide in float64 later. Returns how
+ * many it appended, or −1 when they did not fit.
+ */
+// @ts-ignore: decorator
+@inline
+function classifyRowDeferred(filt: usize, n: i32, i: i32, j: i32, out: usize, list: usize, room: i32): i32 {
+  const blocks = codeRowBytes(n, j);
+  const found = filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, true);
+  if (found == 0) {
+    maskPadding(n, j, out);
+    return 0;
+  }
+  const recorded = recordRow(filt, n, i, j, out, (found & 0xffff) - 1, list, room);
+  maskPadding(n, j, out);
+  return recorded;
+}
+
+/**
+ * Codes of every row (i, j) with i0 ≤ i < i1, like `classifyRange`, from the filter copy
+ * alone (it must be usable: filterUsable), with the undecided triplets listed at `list`
+ * (room for `room` entries of RECHECK_ENTRY_BYTES) instead of recomputed. Returns how many
+ * it listed, or −1 when they did not fit (the codes are then incomplete).
+ */
+export function classifyRangeDeferred(filt: usize, n: i32, i0: i32, i1: i32, codes: usize, list: usize, room: i32): i32 {
+  let listed = 0;
+  let blockStart = codes;
+  for (let ib = i0; ib < i1; ib += I_BLOCK) {
+    const ie = min(ib + I_BLOCK, i1);
+    for (let j = ib + 1; j < n - 1; j++) {
+      let groupStart = blockStart;
+      const iEnd = min(ie, j);
+      for (let i = ib; i < iEnd; i++) {
+        const out = groupStart + codeRowOffset(n, i, j);
+        const added = classifyRowDeferred(filt, n, i, j, out, list + <usize>listed * <usize>RECHECK_ENTRY_BYTES, room - listed);
+        if (added < 0) return -1;
+        listed += added;
+        groupStart += codeGroupBytes(n, i);
+      }
+    }
+    for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
+  }
+  return listed;
+}
+
+/**
+ * Decides the `count` triplets listed at `list` (classifyRangeDeferred) in float64, bit for
+ * bit like the float64 kernel, from the estimates as given (pair order, entry e of pair p at
+ * 9p + e, at `input`), and writes their codes into their code bytes.
+ */
+export function recheckDeferred<T>(input: usize, n: i32, list: usize, count: i32): void {
+  const sz = <usize>sizeof<T>();
+  for (let e = 0; e < count; e++) {
+    const entry = list + <usize>e * <usize>RECHECK_ENTRY_BYTES;
+    const i = load<i32>(entry), j = load<i32>(entry, 4), k = load<i32>(entry, 8);
+    const at = <usize>load<u32>(entry, 12);
+    const pa = input + 9 * <usize>(rowBase(n, i) + j - i - 1) * sz;
+    const pb = input + 9 * <usize>(rowBase(n, j) + k - j - 1) * sz;
+    const pc = input + 9 * <usize>(rowBase(n, i) + k - i - 1) * sz;
+    const code = tripletCodeAt<T>(pa, sz, pb, sz, pc, sz, gram0At<T>(pb, sz), gram1At<T>(pb, sz));
+    const lane = <u32>(k & 3);
+    const byte = (<u32>load<u8>(at) & ~(<u32>0x11 << lane)) | ((code & 1) << lane) | ((code >> 1) << (4 + lane));
+    store<u8>(at, byte);
+  }
 }

@@ -1,13 +1,17 @@
 // The Wasm kernels' exports: concrete float64- and float32-storage instances of the generic
 // kernels. Every kernel takes byte pointers and sizes into the imported memory and never
 // allocates; ts/wasm/memory-map.ts decides where everything lives.
-import { buildFilter, classifyRange, finishFilter, rowGram } from './classify';
+import { buildFilter, buildFilterFromPairs, classifyRange, classifyRangeDeferred, finishFilter, recheckDeferred, rowGram, RECHECK_ENTRY_BYTES } from './classify';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
 import { anchorStart } from './start';
 
-export { addInto, anchorStart, finishFilter, initSignTable, productCached, subtractDiagonal };
+export { addInto, anchorStart, classifyRangeDeferred, finishFilter, initSignTable, productCached, subtractDiagonal };
+
+export function recheckEntryBytes(): i32 {
+  return RECHECK_ENTRY_BYTES;
+}
 
 export function signTableBytes(): i32 {
   return SIGN_TABLE_BYTES;
@@ -31,6 +35,25 @@ export function buildFilterF64(rows: usize, gram0: usize, gram1: usize, n: i32, 
 }
 export function buildFilterF32(rows: usize, gram0: usize, gram1: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
   return buildFilter<f32>(rows, gram0, gram1, n, i0, i1, filt);
+}
+
+/**
+ * The filter copy of rows i0 ≤ i < i1 from the estimates as given (pair order, at `input`),
+ * Gram terms computed on the way; returns their max|entry| (NaN or +∞ if one is not finite).
+ */
+export function buildFilterFromPairsF64(input: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilterFromPairs<f64>(input, n, i0, i1, filt);
+}
+export function buildFilterFromPairsF32(input: usize, n: i32, i0: i32, i1: i32, filt: usize): f64 {
+  return buildFilterFromPairs<f32>(input, n, i0, i1, filt);
+}
+
+/** Decides the listed triplets (classifyRangeDeferred) in float64 from the estimates as given, at `input`. */
+export function recheckDeferredF64(input: usize, n: i32, list: usize, count: i32): void {
+  recheckDeferred<f64>(input, n, list, count);
+}
+export function recheckDeferredF32(input: usize, n: i32, list: usize, count: i32): void {
+  recheckDeferred<f32>(input, n, list, count);
 }
 
 /**

@@ -71,8 +71,9 @@ test('wasm: an n too large for the memory budget says how much it would need', a
 });
 
 test('wasm: a budget that holds the streaming problem but not the codes streams', async (t) => {
-  // At n = 600 the codes (C(600,3)/4 ≈ 9 MB) need more than the vectors streaming adds.
-  const n = 600;
+  // The codes (C(n,3)/4 bytes) need more than streaming's extra arrays from n ≈ 1200 on (the
+  // cached plan reads the estimates into the codes' pages and keeps no float64 rows).
+  const n = 1300;
   const data = generateSynthetic({ n, seed: 4 });
   const prepare = (codes: 'auto' | 'streaming', memoryBudget: number) => wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget, threads: 1, codes });
   const streaming = await prepare('streaming', 2 ** 32);

@@ -8,7 +8,7 @@ import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
 import { partition } from '../ts/wasm/chunks.js';
-import { filterBytes, planMemory } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, planMemory, RECHECK_ENTRY_BYTES } from '../ts/wasm/memory-map.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
@@ -122,4 +122,50 @@ test('the power method’s work vectors lie in the dead estimates’ pages, clea
   const big = planMemory({ n: 1000, elementBytes: 8, kernel, chunks: partition(1000), lanes: 2, codes: 'memory', filter: true });
   t.not(big.work, null);
   t.true(placed > 10, `${placed} plans placed work vectors`);
+});
+
+test('deferred rechecks: the second read, v, the partial outputs and the iterates share the filter copy’s region; the first read shares the codes’ pages', (t) => {
+  const kernel = { heapBase: 1024, signTableBytes: 16384 };
+  for (const n of [3, 10, 50, 500, 1000, 3000]) {
+    for (const elementBytes of [8, 4]) {
+      for (const lanes of [1, 2, 3]) {
+        const request = { n, elementBytes, kernel, chunks: partition(n), lanes, codes: 'memory' as const, filter: true };
+        const map = planMemory({ ...request, deferRechecks: true });
+        const what = `n=${n}, ${elementBytes} B, ${lanes} lane(s)`;
+        const estimateBytes = 9 * map.pairs * elementBytes;
+        t.true(map.deferRechecks, what);
+        t.is(map.rows + map.gram0 + map.gram1, 0, what);
+        t.is(map.reread, map.filter, what);
+        // The region: the filter copy, then the second read, then the vectors; all before the first read.
+        t.true(map.filter + filterBytes(n) <= map.input && map.reread + estimateBytes <= map.input, what);
+        const vectors: Array<[number, number]> = [
+          [map.v, 8 * map.pairs],
+          ...map.partials.map((at, c): [number, number] => [at, 8 * (map.pairs - map.partialBase[c])]),
+          ...(map.work ?? []).map((at): [number, number] => [at, 8 * map.pairs]),
+        ];
+        for (const [at, bytes] of vectors) {
+          t.true(at >= map.filter && at + bytes <= map.input, `${what}: vector at ${at}`);
+          for (const [other, otherBytes] of vectors) if (other !== at) t.true(at + bytes <= other || other + otherBytes <= at, `${what}: ${at} overlaps ${other}`);
+        }
+        // The part read while the filter copy is in use lands past it; the rest on it.
+        t.true(map.rereadSplit === map.pairs || map.reread + 9 * map.rereadSplit * elementBytes >= map.filter + filterBytes(n), what);
+        t.true(map.rereadSplit === 0 || map.reread + 9 * (map.rereadSplit - 1) * elementBytes < map.filter + filterBytes(n) + 64, what);
+        // The first read: from `input`, over the scratch areas, recheck lists and codes (dead or not yet written by then).
+        t.true(map.input + estimateBytes <= map.totalBytes, what);
+        t.is(map.recheckLists.length, lanes, what);
+        const listsEnd = Math.max(...map.recheckLists) + map.recheckRoom * RECHECK_ENTRY_BYTES;
+        t.true(Math.min(...map.recheckLists) >= map.input && listsEnd <= map.chunkCodes[0], what);
+        const codesEnd = map.chunkCodes.at(-1)! + codeBytes(n, partition(n).at(-1)!.i0, n);
+        t.true(codesEnd <= map.totalBytes, what);
+        // It is the point: no float64 rows nor Gram arrays (44·n² bytes in float64, 26·n² in
+        // float32), while the second read needs up to 14·n² more than the filter copy and the
+        // recheck lists n³/768.
+        if (n >= 1000) t.true(planMemory(request).totalBytes - map.totalBytes >= 18 * n * n, what);
+      }
+    }
+  }
+  // Not deferred without a filter copy or without codes in memory.
+  for (const [codes, filter] of [['memory', false], ['paged', true], ['none', true]] as const) {
+    t.false(planMemory({ n: 100, elementBytes: 8, kernel, chunks: partition(100), lanes: 2, codes, filter, deferRechecks: true }).deferRechecks);
+  }
 });

@@ -10,12 +10,15 @@ export type FloatArray = Float64Array | Float32Array;
 /**
  * Estimates that the backend reads into memory of its own, instead of an array: the data then
  * lands directly where the kernels read it (the CLI reads .npy files so). `read` fills
- * `target` — 9·pairs entries, row-major 3×3 blocks in pair order — and may be asynchronous.
+ * `target` with the estimates of pairs firstPair, firstPair + 1, … (default 0; 9 entries per
+ * pair, row-major 3×3 blocks, target.length / 9 pairs) and may be asynchronous. A backend
+ * may read the same pairs more than once (the Wasm backend reads a second time the few it
+ * decides in float64 after classifying, see ts/wasm/memory-map.ts): reads must be repeatable.
  */
 export interface EstimateSource {
   readonly pairs: number;
   readonly dtype: 'float64' | 'float32';
-  read(target: FloatArray): Promise<void>;
+  read(target: FloatArray, firstPair?: number): Promise<void>;
 }
 
 /** What jsync() and the backends accept: an array of estimates, or a source of them. */

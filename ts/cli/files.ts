@@ -89,10 +89,14 @@ export async function openEstimates(path: string): Promise<EstimateFile> {
     return {
       pairs: shape[0],
       dtype: header.dtype,
-      async read(target: FloatArray): Promise<void> {
-        if (target.byteLength !== header.dataBytes) throw new Error(`${path}: a target of ${target.byteLength} bytes for ${header.dataBytes} bytes of data`);
+      async read(target: FloatArray, firstPair = 0): Promise<void> {
+        const pairBytes = 9 * target.BYTES_PER_ELEMENT;
+        const offset = firstPair * pairBytes;
+        if (target.BYTES_PER_ELEMENT !== (header.dtype === 'float32' ? 4 : 8) || offset + target.byteLength > header.dataBytes || target.length % 9 !== 0) {
+          throw new Error(`${path}: a target of ${target.byteLength} bytes from pair ${firstPair} does not fit ${header.dataBytes} bytes of ${header.dtype} data`);
+        }
         try {
-          const complete = await readInPieces(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset);
+          const complete = await readInPieces(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset + offset);
           if (!complete) throw new JsyncInputError(`${path}: truncated data: the file became shorter while it was read`);
         } catch (error) {
           throw cannotRead(path, error);

@@ -39,10 +39,12 @@ function formatBytes(bytes: number): string {
  * problem's data; it is dropped only where nothing fits otherwise, or where cached codes are
  * forced. With J-weighting nothing is classified in bulk: no codes, no filter.
  */
-function choosePlan(n: number, elementBytes: number, kernel: KernelLayout, chunks: Chunk[], lanes: number, input: boolean, options: PrepareOptions): MemoryMap {
+function choosePlan(
+  n: number, elementBytes: number, kernel: KernelLayout, chunks: Chunk[], lanes: number, input: boolean, deferRechecks: boolean, options: PrepareOptions,
+): MemoryMap {
   const budget = options.memoryBudget;
   const fits = (map: MemoryMap) => map.totalBytes <= Math.min(budget, MAX_WASM_BYTES) && map.totalBytes + map.pagedBytes <= budget;
-  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, kernel, chunks, lanes, codes, filter, input });
+  const plan = (codes: CodeStorage, filter: boolean) => planMemory({ n, elementBytes, kernel, chunks, lanes, codes, filter, input, deferRechecks });
   const limitText = (map: MemoryMap) =>
     map.totalBytes > MAX_WASM_BYTES ? 'one Wasm memory holds at most 4 GiB' : `the memory budget is ${formatBytes(budget)}`;
 
@@ -91,6 +93,13 @@ function workerCount(lanes: number, n: number): number {
 function resetCounter(buffer: ArrayBufferLike, map: MemoryMap): void {
   Atomics.store(new Int32Array(buffer, map.counter, 1), 0, 0);
 }
+
+/**
+ * A classification with deferred rechecks could not finish: the filter copy is not usable
+ * (entries beyond its range) or more triplets were undecided than the lists hold. The
+ * preparation starts again without deferral (same codes, more memory).
+ */
+class DeferralFailed extends Error {}
 
 function modeOf(map: MemoryMap, jWeighting: boolean): ProductMode {
   if (jWeighting) return 'recompute';
@@ -147,18 +156,38 @@ class WasmProblem implements JsyncProblem {
   /** Set by the first product when v and the partial outputs overwrite the estimates. */
   private estimatesGone = false;
 
-  async classify(): Promise<void> {
+  /**
+   * Classifies every triplet once. With deferred rechecks, `reread` puts the estimates (pair
+   * order) at the map's `reread` address again, for the float64 decisions of the listed
+   * triplets: `early` the pairs from `rereadSplit` on (they land past the filter copy, so
+   * while the lanes classify), `rest` the others. Throws DeferralFailed when a list overflowed.
+   */
+  async classify(reread: { early(): Promise<void>; rest(): Promise<void> } | null): Promise<void> {
     if (this.estimatesGone) throw new Error('classify() after a product: the estimates were overwritten (memory-map.ts reuseEstimates)');
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
     const classified = Promise.all(this.lanes.map((lane) => lane.classify()));
     classified.catch(() => undefined); // surfaces below, after the warm-up
+    const early = this.map.deferRechecks && reread ? reread.early() : null;
+    early?.catch(() => undefined); // surfaces below
     // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
     // unless prewarm() did already.
     if (this.lanes.length > 1 && !callerIsLane(this.n)) await warmKernels(this.module, true).catch(() => undefined);
     const shares = await classified;
     this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
     this.held = shares.map((share) => share.chunks);
+    const { map } = this;
+    if (map.deferRechecks) {
+      // Always waited for: it writes into pages that v and the partial outputs take next.
+      if (early) await untilAborted(early, this.signal);
+      if (shares.some((share) => share.overflowed)) throw new DeferralFailed('more undecided triplets than the recheck lists hold');
+      if (this.filterRechecks > 0) {
+        if (!reread) throw new Error('classify(): deferred rechecks need the estimates again');
+        await reread.rest();
+        throwIfAborted(this.signal);
+        await Promise.all(this.lanes.map((lane) => lane.recheck()));
+      }
+    }
     this.classifySeconds = (performance.now() - start) / 1000;
   }
 
@@ -246,7 +275,20 @@ class WasmProblem implements JsyncProblem {
  */
 const WARM_WHILE_READING = 16 * 2 ** 20;
 
+/**
+ * Prepares with deferred rechecks where the plan allows them (codes in memory with a filter
+ * copy: 44·n² bytes less memory), else, or when they fail on this input, without.
+ */
 async function prepareWasm(estimates: Estimates, n: number, options: PrepareOptions): Promise<WasmProblem> {
+  try {
+    return await prepareOnce(estimates, n, options, true);
+  } catch (error) {
+    if (!(error instanceof DeferralFailed)) throw error;
+    return prepareOnce(estimates, n, options, false);
+  }
+}
+
+async function prepareOnce(estimates: Estimates, n: number, options: PrepareOptions, deferRechecks: boolean): Promise<WasmProblem> {
   const { signal } = options;
   throwIfAborted(signal);
   const chunks = partition(n);
@@ -267,7 +309,7 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     spawned.forEach((worker) => worker.catch(() => undefined)); // failures surface where awaited
     const source = isEstimateArray(estimates) ? null : estimates;
     const elementBytes = source ? (source.dtype === 'float32' ? 4 : 8) : estimates instanceof Float32Array ? 4 : 8;
-    const map = choosePlan(n, elementBytes, kernelLayout(), chunks, lanes, source !== null, options);
+    const map = choosePlan(n, elementBytes, kernelLayout(), chunks, lanes, source !== null, deferRechecks, options);
     const pages = Math.ceil(map.totalBytes / WASM_PAGE);
     let memory: WebAssembly.Memory;
     try {
@@ -275,13 +317,24 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     } catch (error) {
       throw new JsyncInputError(`n = ${n} needs ${formatBytes(map.totalBytes)} of Wasm memory, which could not be allocated (${(error as Error).message})`);
     }
+    /**
+     * Reads (a source) or copies (an array) the estimates of pairs first ≤ p < end into the
+     * memory, laid out in pair order from pair 0 at `at`.
+     */
+    const deliver = async (at: number, first = 0, end = map.pairs): Promise<FloatArray> => {
+      const begin = at + 9 * first * elementBytes;
+      const length = 9 * (end - first);
+      const view = elementBytes === 4 ? new Float32Array(memory.buffer, begin, length) : new Float64Array(memory.buffer, begin, length);
+      if (source) await untilAborted(source.read(view, first), signal);
+      else view.set((estimates as FloatArray).subarray(9 * first, 9 * end));
+      return view;
+    };
     // A source starts reading now, straight into the memory where the map has room for it
     // (else into an array of its own, shared with the workers): everything below happens
-    // while Node's I/O threads read.
+    // while Node's I/O threads read. With deferred rechecks an array is copied there too.
     let reading: Promise<FloatArray>;
-    if (source && map.input) {
-      const view = elementBytes === 4 ? new Float32Array(memory.buffer, map.input, 9 * map.pairs) : new Float64Array(memory.buffer, map.input, 9 * map.pairs);
-      reading = source.read(view).then(() => view);
+    if (map.input && (source || map.deferRechecks)) {
+      reading = deliver(map.input);
     } else {
       reading = source ? estimatesArray(source, shared) : Promise.resolve(estimates as FloatArray);
     }
@@ -319,16 +372,26 @@ async function prepareWasm(estimates: Estimates, n: number, options: PrepareOpti
     if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
     throwIfAborted(signal);
 
-    // Gram terms and the filter copy (and the layout, when direct), rows shared among the lanes.
+    // Gram terms and the filter copy (and the layout, when direct), rows shared among the lanes;
+    // with deferred rechecks, the filter copy alone, from the estimates as given.
     resetCounter(memory.buffer, map);
-    const prepared = await Promise.all(runnerLanes.map((lane) => lane.prepareRows(direct ? rijs : null)));
+    const prepared = await Promise.all(runnerLanes.map((lane) => lane.prepareRows(direct && !map.deferRechecks ? rijs : null)));
     const bad = prepared.map((p) => p.firstNonFinite).filter((index) => index >= 0);
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
+    if (map.deferRechecks && !(new Float32Array(memory.buffer, map.filter, 1)[0] >= 0)) throw new DeferralFailed('entries too large for the float32 filter');
 
     problem = new WasmProblem(n, memory, map, chunks, runnerLanes, kernels, module, options.jWeighting, signal);
     throwIfAborted(signal);
-    if (problem.cached) await problem.classify();
+    if (problem.cached) {
+      // Deferred rechecks read the estimates again over the filter copy: the part that lands
+      // past it while the lanes classify, the rest once they are done (and only if needed).
+      const split = map.rereadSplit;
+      await problem.classify({
+        early: async () => void (split < map.pairs && (await deliver(map.reread, split))),
+        rest: async () => void (await deliver(map.reread, 0, split)),
+      });
+    }
     return problem;
   } catch (error) {
     stopAll();

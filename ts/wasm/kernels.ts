@@ -16,11 +16,23 @@ export interface KernelExports {
   /** Writes rows i0 ≤ i < i1 of the float32 filter copy; returns their max|entry|. */
   buildFilterF64(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, filter: number): number;
   buildFilterF32(rows: number, gram0: number, gram1: number, n: number, i0: number, i1: number, filter: number): number;
+  /** The same copy from the estimates as given (pair order); the result is NaN or +∞ if an entry is not finite. */
+  buildFilterFromPairsF64(input: number, n: number, i0: number, i1: number, filter: number): number;
+  buildFilterFromPairsF32(input: number, n: number, i0: number, i1: number, filter: number): number;
   /** Writes the filter's error threshold from the largest |entry| of all rows. */
   finishFilter(filter: number, maxAbs: number): void;
   /** `filter` 0: float64 kernel only. Returns the number of triplets the filter recomputed in float64. */
   classifyF64(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
   classifyF32(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
+  /**
+   * Codes from the (usable) filter copy alone; lists the undecided triplets at `list` (room for
+   * `room` entries). Returns how many it listed, or −1 when they did not fit.
+   */
+  classifyRangeDeferred(filter: number, n: number, i0: number, i1: number, codes: number, list: number, room: number): number;
+  /** Decides listed triplets in float64 from the estimates as given (pair order) at `input`. */
+  recheckDeferredF64(input: number, n: number, list: number, count: number): void;
+  recheckDeferredF32(input: number, n: number, list: number, count: number): void;
+  recheckEntryBytes(): number;
   productCached(codes: number, table: number, n: number, i0: number, i1: number, v: number, y: number): void;
   productStreamingF64(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
   productStreamingF32(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;

@@ -12,6 +12,8 @@ export interface RunnerLane {
   prepareRows(rijs: FloatArray | null): Promise<PreparedRows>;
   /** This lane's share of the classification (ChunkRunner.classifyShare). */
   classify(): Promise<ClassifiedShare>;
+  /** Deferred rechecks: decides the triplets this lane listed (ChunkRunner.recheck). */
+  recheck(): Promise<void>;
   /** This lane's share of a product: these chunks, or (null) chunks from the shared counter. */
   product(chunks: number[] | null): Promise<void>;
   reduce(p0: number, p1: number): Promise<void>;
@@ -52,6 +54,10 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
     prepareRows: (rijs) => finishBreathing(runner.prepareShare(rijs), check),
     classify: () => finishBreathing(runner.classifyShare(), check),
     product: (chunks) => finishBreathing(runner.productShare(chunks), check),
+    async recheck() {
+      check();
+      runner.recheck();
+    },
     async reduce(p0, p1) {
       check();
       runner.reduce(p0, p1);
@@ -116,6 +122,7 @@ export async function workerLane(worker: Lane, module: WebAssembly.Module, memor
     prepareRows: (rijs) => worker.call<PreparedRows>('prepareRows', rijs),
     classify: () => worker.call<ClassifiedShare>('classify', null),
     product: (chunks) => worker.call<void>('product', chunks),
+    recheck: () => worker.call<void>('recheck', null),
     reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
     anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),
     terminate: () => worker.terminate(),

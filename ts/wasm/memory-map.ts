@@ -11,6 +11,13 @@
  * the power method's two iterates (these overlap the estimates when codes are kept), scratch codes per lane, anchor codes, the
  * start vector's scratch, and the codes (in memory, or one paging window per lane). Estimates
  * that a source delivers in pair order share the pages after the estimates (see `input`).
+ *
+ * With deferred rechecks (codes in memory, filter copy; see `deferRechecks`) there are no
+ * rows and no Gram arrays: the estimates arrive in pair order in the codes' pages, the filter
+ * copy is built from them, and the classification lists the few triplets the filter cannot
+ * decide (one list per lane) instead of reading float64 rows. Afterwards the estimates are
+ * read a second time into the dead filter copy's pages, the listed triplets decided in
+ * float64, and then v, the partial outputs and the iterates reuse those pages.
  */
 import { pairCount } from '../pairs.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
@@ -87,6 +94,25 @@ export interface PlanRequest {
   filter: boolean;
   /** Whether the estimates arrive in pair order into the memory itself (an EstimateSource), where there is room. */
   input?: boolean;
+  /**
+   * Classify with deferred rechecks where possible (codes in memory with a filter copy):
+   * about 44·n² bytes less memory (36 MB at n = 1000), but the estimates are read twice.
+   */
+  deferRechecks?: boolean;
+}
+
+/** Bytes of one entry of a deferred-recheck list (assembly/classify.ts RECHECK_ENTRY_BYTES). */
+export const RECHECK_ENTRY_BYTES = 16;
+
+/**
+ * Room of the deferred-recheck lists, in triplets, for all lanes together: one in 2048. The
+ * filter left 0.6–2·10⁻⁴ of the triplets undecided at n = 300 on every kind of synthetic
+ * data (exact, 1–40° of noise, up to 50% outliers, random rotations); a classification that
+ * lists more starts again without deferral (ts/wasm/backend.ts). Pages of a list that is not
+ * filled are never touched.
+ */
+export function recheckRoom(n: number): number {
+  return Math.max(4096, Math.ceil((n * (n - 1) * (n - 2)) / 6 / 2048));
 }
 
 export interface MemoryMap {
@@ -129,8 +155,20 @@ export interface MemoryMap {
   /** 'paged': per lane, the window codes are copied through, and its size. */
   windows: number[];
   windowBytes: number;
-  /** Where an EstimateSource delivers the estimates in pair order (9P entries), or 0: no room, read them elsewhere. */
+  /**
+   * Where an EstimateSource delivers the estimates in pair order (9P entries), or 0: no room,
+   * read them elsewhere. With deferred rechecks every estimate array is copied there too.
+   */
   input: number;
+  /** Deferred rechecks (see the top of this file): then rows, gram0 and gram1 are 0. */
+  deferRechecks: boolean;
+  /** Deferred rechecks: where the estimates are read the second time (pair order), over the dead filter copy. */
+  reread: number;
+  /** Deferred rechecks: the first pair whose second copy lands past the filter copy (can be read while it is in use), or P. */
+  rereadSplit: number;
+  /** Deferred rechecks: per lane, its list of undecided triplets, with room for `recheckRoom` entries each. */
+  recheckLists: number[];
+  recheckRoom: number;
   /** Bytes of the Wasm memory, and of the code stores outside it ('paged'). */
   totalBytes: number;
   pagedBytes: number;
@@ -153,6 +191,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   };
   const signTable = take(kernel.signTableBytes);
   const counter = take(4);
+  if (codes === 'memory' && request.filter && request.deferRechecks) return planDeferred(request, at, signTable, counter);
   const rows = take(9 * pairs * elementBytes);
   const gram0 = take(8 * pairs);
   const gram1 = take(8 * pairs);
@@ -189,6 +228,53 @@ export function planMemory(request: PlanRequest): MemoryMap {
   return {
     n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: at, pagedBytes,
+    deferRechecks: false, reread: 0, rereadSplit: 0, recheckLists: [], recheckRoom: 0,
+  };
+}
+
+/**
+ * The plan with deferred rechecks (see the top of this file), from `at`, after the sign table
+ * and the counter. One region holds, in turn, the filter copy (classification), the second
+ * read of the estimates (rechecks), and v, the partial outputs and the iterates (products);
+ * after it, the scratch areas, the recheck lists and the codes, whose pages first receive the
+ * estimates as given (dead once the filter copy is built, before anything else there is
+ * written).
+ */
+function planDeferred(request: PlanRequest, from: number, signTable: number, counter: number): MemoryMap {
+  const { n, elementBytes, chunks, lanes } = request;
+  const pairs = pairCount(n);
+  const inputBytes = 9 * pairs * elementBytes;
+  let at = from;
+  const take = (bytes: number): number => {
+    const start = at;
+    at = align(at + bytes + PAD);
+    return start;
+  };
+  const filter = take(filterBytes(n));
+  const regionEnd = Math.max(at, align(filter + inputBytes + PAD));
+  const reread = filter;
+  const rereadSplit = Math.min(pairs, Math.ceil((filterBytes(n) + PAD) / (9 * elementBytes)));
+  at = filter; // the vectors reuse the region from its start
+  const v = take(8 * pairs);
+  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
+  const partials = partialBase.map((base) => take(8 * (pairs - base)));
+  const beforeWork = at;
+  let work: [number, number] | null = [take(8 * pairs), take(8 * pairs)];
+  if (at > regionEnd) [work, at] = [null, beforeWork]; // no room: the iteration uses arrays of its own
+  at = Math.max(at, regionEnd);
+  const input = at;
+  const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
+  const anchorCodes = take(codeBytes(n, 0, 1));
+  const startScratch = take(3 * 8 * (n - 1));
+  const room = Math.ceil(recheckRoom(n) / lanes);
+  const recheckLists = Array.from({ length: lanes }, () => take(room * RECHECK_ENTRY_BYTES));
+  const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
+  const chunkCodes = chunkCodeBytes.map((bytes) => take(bytes));
+  const totalBytes = Math.max(at, align(input + inputBytes + PAD));
+  return {
+    n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch,
+    anchorCodes, startScratch, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
+    deferRechecks: true, reread, rereadSplit, recheckLists, recheckRoom: room,
   };
 }
 

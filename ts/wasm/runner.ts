@@ -5,7 +5,7 @@
  * chunks of ts/wasm/chunks.ts) are fixed by n; lanes only decide who runs which.
  */
 import type { FloatArray } from '../backend.js';
-import { codeBytes, type MemoryMap } from './memory-map.js';
+import { codeBytes, RECHECK_ENTRY_BYTES, type MemoryMap } from './memory-map.js';
 import type { KernelExports } from './kernels.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
 
@@ -24,6 +24,9 @@ export interface RunnerSetup {
  * results (see I_BLOCK in assembly/layout.ts).
  */
 const ROWS_PER_CALL = 32;
+
+/** Deferred rechecks per kernel call (see ROWS_PER_CALL). */
+const RECHECKS_PER_CALL = 256;
 
 /**
  * Copies the estimates of rows i0 ≤ i < i1 (P × 9, row-major blocks) into the row layout of
@@ -58,8 +61,10 @@ export interface PreparedRows {
 
 /** What a lane's share of the classification left behind. */
 export interface ClassifiedShare {
-  /** Triplets that the float32 filter left to float64. */
+  /** Triplets that the float32 filter left to float64 (deferred rechecks: listed in this lane's list). */
   rechecks: number;
+  /** Deferred rechecks: the lane's list overflowed, so the codes are incomplete. */
+  overflowed: boolean;
   /** 'paged': the chunks whose codes this lane now holds (their products must run here). */
   chunks: number[];
 }
@@ -121,6 +126,8 @@ interface Piece {
 
 export class ChunkRunner {
   private readonly f32: boolean;
+  /** Deferred rechecks: entries in this lane's list, or −1 once it overflowed. */
+  private listed = 0;
   /** 'paged': the codes of this lane's chunks, by chunk index. */
   private readonly stores = new Map<number, Uint8Array>();
 
@@ -168,6 +175,17 @@ export class ChunkRunner {
   prepareRows(i0: number, i1: number, rijs: FloatArray | null): PreparedRows {
     const { kernels: k } = this;
     const m = this.setup.map;
+    if (m.deferRechecks) {
+      // The filter copy straight from the estimates as given (at m.input); nothing else.
+      const maxAbs = (this.f32 ? k.buildFilterFromPairsF32 : k.buildFilterFromPairsF64)(m.input, m.n, i0, i1, m.filter);
+      if (Number.isFinite(maxAbs)) return { firstNonFinite: -1, maxAbs };
+      const first = 9 * ((i0 * (2 * m.n - i0 - 1)) / 2);
+      const end = 9 * ((i1 * (2 * m.n - i1 - 1)) / 2);
+      const input = this.f32 ? new Float32Array(this.memory.buffer, m.input, end) : new Float64Array(this.memory.buffer, m.input, end);
+      let bad = first;
+      while (bad < end && Number.isFinite(input[bad])) bad++;
+      return { firstNonFinite: bad, maxAbs: 0 };
+    }
     let bad = -1;
     if (rijs) {
       const target = this.f32 ? new Float32Array(this.memory.buffer, m.rows, 9 * m.pairs) : new Float64Array(this.memory.buffer, m.rows, 9 * m.pairs);
@@ -207,6 +225,13 @@ export class ChunkRunner {
   private *classifyPiece({ chunk: c, a, b }: Piece): Generator<void, number> {
     const m = this.setup.map;
     const chunk = this.setup.chunks[c];
+    if (m.deferRechecks) {
+      if (this.listed < 0) return 0; // overflowed: the classification starts again without deferral
+      const list = m.recheckLists[this.setup.lane] + this.listed * RECHECK_ENTRY_BYTES;
+      const added = this.kernels.classifyRangeDeferred(m.filter, m.n, a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a), list, m.recheckRoom - this.listed);
+      this.listed = added < 0 ? -1 : this.listed + added;
+      return Math.max(added, 0);
+    }
     if (m.codes === 'memory') return this.classifyInto(a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a));
     // Paged: the whole chunk, window by window, into a store this lane keeps.
     let rechecks = 0;
@@ -223,15 +248,32 @@ export class ChunkRunner {
 
   /** This lane's share of classifying every triplet once, taken from the shared counter. */
   *classifyShare(): Generator<void, ClassifiedShare> {
-    if (this.setup.map.codes === 'none') return { rechecks: 0, chunks: [] };
+    if (this.setup.map.codes === 'none') return { rechecks: 0, overflowed: false, chunks: [] };
     this.stores.clear(); // a classification again: another lane may take a chunk this one held
+    this.listed = 0;
     const pieces = this.classifyPieces();
     let rechecks = 0;
     const runner = this;
     yield* drain(this.counter, pieces.length, function* (u) {
       rechecks += yield* runner.classifyPiece(pieces[u]);
     });
-    return { rechecks, chunks: [...this.stores.keys()] };
+    return { rechecks, overflowed: this.listed < 0, chunks: [...this.stores.keys()] };
+  }
+
+  /**
+   * Deferred rechecks: decides the triplets this lane listed while classifying, in float64,
+   * from the estimates read again at the map's `reread`. Every code byte belongs to one row,
+   * classified by one lane, so lanes patch disjoint bytes.
+   */
+  recheck(): void {
+    const m = this.setup.map;
+    if (!m.deferRechecks) return;
+    const recheck = this.f32 ? this.kernels.recheckDeferredF32 : this.kernels.recheckDeferredF64;
+    // In short calls, like the kernel calls of ROWS_PER_CALL: optimized code, once V8 has it,
+    // only serves calls that start after it is ready.
+    for (let from = 0; from < this.listed; from += RECHECKS_PER_CALL) {
+      recheck(m.reread, m.n, m.recheckLists[this.setup.lane] + from * RECHECK_ENTRY_BYTES, Math.min(RECHECKS_PER_CALL, this.listed - from));
+    }
   }
 
   /** Partial product of chunk c into its own partial output (zeroed first); yields between kernel calls. */

@@ -25,9 +25,9 @@ export function isWarm(module: WebAssembly.Module): boolean {
 }
 
 /**
- * Runs the kernels of a float64 run with cached codes (preparation, classification, start
- * vector, product, reduction) on a throwaway memory of its own, once per module. The float32,
- * streaming and J-weighted variants tier up by themselves.
+ * Runs the kernels of a float64 run with cached codes (preparation, classification with
+ * deferred rechecks, start vector, product, reduction) on a throwaway memory of its own, once
+ * per module. The float32, paged, streaming and J-weighted variants tier up by themselves.
  */
 export async function warmKernels(module: WebAssembly.Module, shared: boolean): Promise<void> {
   if (warmed.has(module)) return;
@@ -40,21 +40,27 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     lanes: 1,
     codes: 'memory',
     filter: true,
+    deferRechecks: true,
   });
   const pages = Math.ceil(map.totalBytes / WASM_PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
   const k = await instantiateKernels(memory, module);
   k.initSignTable(map.signTable);
-  const rows = new Float64Array(memory.buffer, map.rows, 9 * map.pairs);
   const first = partition(N)[0]; // chunk 0: its codes go where this map put them
   const y = map.partials[0] - 8 * map.partialBase[0];
+  // Deterministic, varied, finite entries: every code and both filter outcomes occur.
+  const fill = (at: number) => {
+    const estimates = new Float64Array(memory.buffer, at, 9 * map.pairs);
+    for (let e = 0; e < estimates.length; e++) estimates[e] = Math.sin(1 + e * 0.7548776662466927);
+  };
   for (let run = 0; run < RUNS; run++) {
-    // Deterministic, varied, finite entries (v and the outputs reuse this region, so again
-    // every run): every code and both filter outcomes occur.
-    for (let e = 0; e < rows.length; e++) rows[e] = Math.sin(1 + e * 0.7548776662466927);
-    k.rowGramF64(map.rows, N, 0, N - 1, map.gram0, map.gram1);
-    k.finishFilter(map.filter, k.buildFilterF64(map.rows, map.gram0, map.gram1, N, 0, N - 1, map.filter));
-    k.classifyF64(map.rows, map.gram0, map.gram1, map.filter, N, 0, first.i1, map.chunkCodes[0]);
+    // Everything is overwritten in turn (codes over the input, v over the filter), so again every run.
+    fill(map.input);
+    k.finishFilter(map.filter, k.buildFilterFromPairsF64(map.input, N, 0, N - 1, map.filter));
+    const listed = k.classifyRangeDeferred(map.filter, N, 0, first.i1, map.chunkCodes[0], map.recheckLists[0], map.recheckRoom);
+    fill(map.reread);
+    // The few listed triplets, many times: a long list of rechecks then runs in optimized code.
+    for (let again = 0; again < 32; again++) k.recheckDeferredF64(map.reread, N, map.recheckLists[0], Math.max(0, listed));
     k.anchorStart(map.chunkCodes[0], N, map.startScratch, map.v);
     k.productCached(map.chunkCodes[0], map.signTable, N, 0, first.i1, map.v, y);
     k.addInto(map.partials[0], map.partials[0], map.pairs);

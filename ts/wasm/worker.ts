@@ -21,6 +21,7 @@ await serveLane({
   },
   prepareRows: (rijs: Float64Array | Float32Array | null) => finish(ready().prepareShare(rijs)),
   classify: () => finish(ready().classifyShare()),
+  recheck: () => ready().recheck(),
   product: (chunks: number[] | null) => finish(ready().productShare(chunks)),
   reduce: ([p0, p1]: [number, number]) => ready().reduce(p0, p1),
   anchorCodes: () => ready().anchorCodes(),
