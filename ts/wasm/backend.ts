@@ -348,40 +348,39 @@ async function prepareOnce(estimates: Estimates, n: number, options: PrepareOpti
     if (source && 9 * map.pairs * elementBytes >= WARM_WHILE_READING) await warmKernels(module, shared).catch(() => undefined);
 
     const setup = (lane: number): RunnerSetup => ({ map, chunks, lane, jWeighting: options.jWeighting });
-    // Workers start while this thread lays out the estimates (when they cannot read them).
-    // The calling thread's lane comes last: each phase then sends the workers their requests
-    // before this thread starts its own share (which runs ~50 ms before it yields).
-    const starting = Promise.allSettled([
+    // Workers start while this thread reads and lays out the estimates (when they cannot read
+    // them). The calling thread's lane comes last: each phase then sends the workers their
+    // requests before this thread starts its own share (which runs ~50 ms before it yields).
+    const starting: Array<Promise<RunnerLane>> = [
       ...spawned.map(async (worker, k) => workerLane(await worker, module, memory, setup(k))),
       ...(spawned.length < lanes ? [Promise.resolve(localLane(kernels, memory, setup(lanes - 1)))] : []),
-    ]);
+    ];
+    starting.forEach((lane) => lane.then((ready) => runnerLanes.push(ready), () => undefined)); // for stopAll; failures surface below
     const rijs = await untilAborted(reading, signal);
     // Workers read the estimates directly when they live in shared memory (a SharedArrayBuffer,
     // or this memory when a source delivered them); otherwise this thread copies them in and
     // the lanes do the rest.
     const direct = !shared || rijs.buffer instanceof SharedArrayBuffer;
-    let firstBad = -1;
     if (!direct) {
       const rows = elementBytes === 4 ? new Float32Array(memory.buffer, map.rows, 9 * map.pairs) : new Float64Array(memory.buffer, map.rows, 9 * map.pairs);
-      firstBad = writeRows(rijs, n, 0, n - 1, rows);
+      const firstBad = writeRows(rijs, n, 0, n - 1, rows);
+      if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
     }
-    const started = await starting;
-    for (const result of started) if (result.status === 'fulfilled') runnerLanes.push(result.value);
-    const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    if (firstBad >= 0) throw nonFiniteError(rijs, firstBad);
     throwIfAborted(signal);
 
     // Gram terms and the filter copy (and the layout, when direct), rows shared among the lanes;
-    // with deferred rechecks, the filter copy alone, from the estimates as given.
+    // with deferred rechecks, the filter copy alone, from the estimates as given. Each lane
+    // joins as soon as it has started (a worker takes 0.1–0.2 s to boot): the others do not
+    // wait for it.
     resetCounter(memory.buffer, map);
-    const prepared = await Promise.all(runnerLanes.map((lane) => lane.prepareRows(direct && !map.deferRechecks ? rijs : null)));
+    const prepared = await Promise.all(starting.map(async (lane) => (await lane).prepareRows(direct && !map.deferRechecks ? rijs : null)));
+    const lanesInOrder = await Promise.all(starting);
     const bad = prepared.map((p) => p.firstNonFinite).filter((index) => index >= 0);
     if (bad.length) throw nonFiniteError(rijs, Math.min(...bad));
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
     if (map.deferRechecks && !(new Float32Array(memory.buffer, map.filter, 1)[0] >= 0)) throw new DeferralFailed('entries too large for the float32 filter');
 
-    problem = new WasmProblem(n, memory, map, chunks, runnerLanes, kernels, module, options.jWeighting, signal);
+    problem = new WasmProblem(n, memory, map, chunks, lanesInOrder, kernels, module, options.jWeighting, signal);
     throwIfAborted(signal);
     if (problem.cached) {
       // Deferred rechecks read the estimates again over the filter copy: the part that lands
