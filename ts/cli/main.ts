@@ -333,13 +333,17 @@ async function commandInfo(args: string[], io: Io): Promise<void> {
   );
 }
 
+/** The version in jsync's package.json, two or three levels up (dist/bundle/, dist/ts/cli/ or ts/cli/). */
 function packageVersion(): string {
-  try {
-    const url = new URL('../../../package.json', import.meta.url);
-    return JSON.parse(readFileSync(url, 'utf8')).version;
-  } catch {
-    return 'unknown';
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8'));
+      if (manifest.name === 'jsync') return manifest.version;
+    } catch {
+      // not there: try further up
+    }
   }
+  return 'unknown';
 }
 
 /** Runs the CLI; resolves to the exit status. */
