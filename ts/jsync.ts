@@ -37,6 +37,8 @@ export interface JsyncResult {
   /** How products were computed: 'cached' codes, 'streaming' (reclassified per product) or 'recompute'. */
   mode: ProductMode;
   init: 'data' | 'random' | 'given';
+  /** Whether the power steps were shifted (option shift). */
+  shift: boolean;
   /** Seconds per phase: classify (once, cached mode), start vector, iterate, total. */
   seconds: { classify: number; start: number; iterate: number; total: number };
   /** Bytes of backend memory the run held. */
@@ -143,6 +145,11 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
     const power = await powerMethod(problem, start, work?.[1], {
       epsilon: o.epsilon,
       maxIters: o.maxIters,
+      // Each triplet adds to S a 3 × 3 block D·W·D on its pairs (D: its node signs; W: zero
+      // diagonal, the edge weights in [0, 1] off it, all 1 without J-weighting), whose
+      // eigenvalues are ≥ −1 (≥ −√2 with weights: the smallest over the corners of [0, 1]³),
+      // and every pair lies in n − 2 triplets: S ⪰ −(n − 2)·I (−√2·(n − 2)·I).
+      spectrumFloor: o.shift ? (n - 2) * (o.jWeighting ? Math.SQRT2 : 1) : undefined,
       onProgress: o.onProgress,
       signal: o.signal,
     });
@@ -162,6 +169,7 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
       cached: problem.cached,
       mode: problem.mode,
       init: o.init instanceof Float64Array ? 'given' : o.init,
+      shift: o.shift,
       seconds: {
         classify: problem.classifySeconds,
         start: (iterateBegan - startBegan) / 1000,

@@ -23,6 +23,12 @@ export interface JsyncOptions {
    * a Float64Array of length P is used as given (normalised).
    */
   init?: 'data' | 'random' | Float64Array;
+  /**
+   * Shift each power step by c = min(0, (B − λ)/2), B = (n − 2) (√2·(n − 2) with
+   * J-weighting), a bound with S ⪰ −B·I, λ the current Rayleigh quotient (see power.ts):
+   * same fixed point, fewer products. Default true; false is the original unshifted method.
+   */
+  shift?: boolean;
   /** 'auto' (default): Wasm where the runtime has Wasm SIMD, else the reference. */
   backend?: BackendChoice;
   /** Worker threads. Default: every core the runtime reports. */
@@ -43,6 +49,7 @@ export interface ResolvedOptions {
   seed: number;
   jWeighting: boolean;
   init: 'data' | 'random' | Float64Array;
+  shift: boolean;
   backend: BackendChoice;
   threads: number | undefined;
   memoryBudget: number | undefined;
@@ -52,7 +59,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set([
-  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'backend', 'threads', 'memoryBudget', 'codes', 'onProgress', 'signal',
+  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'shift', 'backend', 'threads', 'memoryBudget', 'codes', 'onProgress', 'signal',
 ]);
 
 function fail(message: string): never {
@@ -76,6 +83,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed)) fail(`option seed: expected an integer, got ${o.seed}`);
   if (o.jWeighting !== undefined && typeof o.jWeighting !== 'boolean') fail(`option jWeighting: expected true or false`);
+  if (o.shift !== undefined && typeof o.shift !== 'boolean') fail(`option shift: expected true or false`);
   let init: ResolvedOptions['init'];
   if (o.init instanceof Float64Array) {
     if (o.init.length !== pairs) fail(`option init: the start vector has ${o.init.length} entries, expected ${pairs}`);
@@ -91,7 +99,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('option onProgress: expected a function');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail('option signal: expected an AbortSignal');
   return {
-    epsilon, maxIters, seed, jWeighting: o.jWeighting ?? false, init, backend,
+    epsilon, maxIters, seed, jWeighting: o.jWeighting ?? false, init, shift: o.shift ?? true, backend,
     threads: o.threads, memoryBudget: o.memoryBudget, codes, onProgress: o.onProgress, signal: o.signal,
   };
 }

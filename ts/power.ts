@@ -2,6 +2,18 @@
  * The power method, written once for every backend (design §1):
  *   y = S·v; λ = v·y (Rayleigh quotient, ‖v‖ = 1); y /= ‖y‖; residual = ‖y − v‖; v = y;
  * until residual < epsilon or maxIters products.
+ *
+ * With a spectrum floor B (S ⪰ −B·I) every step also shifts: y = S·v + c·v with
+ * c = min(0, 0.9·(B − λ)/2), λ = v·S·v. Shifting by c multiplies each eigencomponent by
+ * λᵢ + c instead of λᵢ. Since λ ≤ λ₁ (a Rayleigh quotient), a negative c is > (B − λ₁)/2, so
+ * for every eigenvalue λᵢ ≥ −B: |λᵢ + c| ≤ max(λ₁ + c, B − c) = λ₁ + c, strictly for
+ * λᵢ < λ₁ (the factor 0.9 keeps B − c < λ₁ + c even when λ = λ₁). The leading component
+ * therefore still outgrows every other, and the second eigenvalue, which sets the rate on
+ * real data (where the smallest eigenvalue lies far above −B), shrinks relative to the
+ * first: at n = 1000 with 20% outliers, 6 products instead of 7 reach epsilon 1e-2, 24
+ * instead of 28 reach 1e-8. The fixed point, the leading eigenvector, is the same; c = 0
+ * (λ ≤ B: very noisy data) is the plain method. An eigenvalue near −B would converge more
+ * slowly than without the shift: option shift: false turns it off.
  */
 import type { JsyncProblem } from './backend.js';
 import { JsyncInputError, throwIfAborted } from './errors.js';
@@ -19,6 +31,8 @@ export interface PowerOptions {
   maxIters: number;
   onProgress?: (progress: PowerProgress) => void;
   signal?: AbortSignal;
+  /** B ≥ 0 with S ⪰ −B·I, to shift each step by (see above); omitted: no shift. */
+  spectrumFloor?: number;
 }
 
 export interface PowerResult {
@@ -35,6 +49,9 @@ export interface PowerResult {
  * overwritten, and so are those of `scratch` (the second iterate; a new array if omitted).
  * The result's vector is one of the two.
  */
+/** The share of the largest safe shift that is taken (see above). */
+const SHIFT_SHARE = 0.9;
+
 export async function powerMethod(problem: JsyncProblem, start: Float64Array, scratch: Float64Array | undefined, options: PowerOptions): Promise<PowerResult> {
   let v: Float64Array = start;
   let y: Float64Array = scratch ?? new Float64Array(v.length);
@@ -44,13 +61,15 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, sc
   for (let iteration = 1; iteration <= options.maxIters; iteration++) {
     throwIfAborted(options.signal);
     await problem.multiply(v, y);
-    const [dot, norm2] = dotAndNorm(v, y);
+    const [dot, yy, vv] = dotAndNorms(v, y);
     eigenvalue = dot;
+    const shift = options.spectrumFloor === undefined ? 0 : Math.min(0, (SHIFT_SHARE * (options.spectrumFloor - dot)) / 2);
+    const norm2 = yy + 2 * shift * dot + shift * shift * vv; // ‖y + c·v‖²
     if (!(norm2 > 0)) {
       // S·v = 0: v lies in the null space (for example every triplet cancels); nothing to iterate.
       throw new JsyncInputError(`the J-synchronization matrix maps the iterate to ${norm2 === 0 ? 'zero' : 'NaN'} at iteration ${iteration}: the start vector or the estimates are degenerate`);
     }
-    const residual = Math.sqrt(scaleAndDiff(y, 1 / Math.sqrt(norm2), v));
+    const residual = Math.sqrt(shiftScaleAndDiff(y, shift, 1 / Math.sqrt(norm2), v));
     residuals.push(residual);
     [v, y] = [y, v];
     options.onProgress?.({ iteration, residual, maxIters: options.maxIters });
@@ -67,22 +86,24 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, sc
 // were deoptimized and recompiled several times per run (untaken branches, the v/y swap),
 // ~85 ms of the iterations at n = 1000.
 
-/** [v·y, y·y], summed in index order. */
-function dotAndNorm(v: Float64Array, y: Float64Array): [number, number] {
+/** [v·y, y·y, v·v], summed in index order. */
+function dotAndNorms(v: Float64Array, y: Float64Array): [number, number, number] {
   let dot = 0;
-  let norm2 = 0;
+  let yy = 0;
+  let vv = 0;
   for (let p = 0; p < y.length; p++) {
     dot += v[p] * y[p];
-    norm2 += y[p] * y[p];
+    yy += y[p] * y[p];
+    vv += v[p] * v[p];
   }
-  return [dot, norm2];
+  return [dot, yy, vv];
 }
 
-/** y *= scale; returns ‖y − v‖² (after scaling), summed in index order. */
-function scaleAndDiff(y: Float64Array, scale: number, v: Float64Array): number {
+/** y = (y + shift·v)·scale; returns ‖y − v‖² (after scaling), summed in index order. */
+function shiftScaleAndDiff(y: Float64Array, shift: number, scale: number, v: Float64Array): number {
   let diff2 = 0;
   for (let p = 0; p < y.length; p++) {
-    const next = y[p] * scale;
+    const next = (y[p] + shift * v[p]) * scale;
     const d = next - v[p];
     diff2 += d * d;
     y[p] = next;

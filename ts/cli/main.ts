@@ -42,6 +42,9 @@ Run options:
   --epsilon E                     stop when ‖v_k − v_{k−1}‖ < E (default 1e-2)
   --max-iters N                   at most N power iterations (default 1000)
   --init data|random              start vector (default data: never stops on a transient)
+  --no-shift                      plain power steps, as the original code (default: steps
+                                  shifted by a provably safe multiple of the identity, same
+                                  fixed point, fewer iterations)
   --seed S                        seed of the random start vector (default 0)
   --j-weighting                   weight edge signs by 1 − sqrt(best/alt) (ASPIRE's J_weighting)
   --memory-budget BYTES           codes are cached only if they fit (suffixes K, M, G allowed)
@@ -62,6 +65,7 @@ const RUN_OPTIONS = {
   epsilon: { type: 'string' },
   'max-iters': { type: 'string' },
   init: { type: 'string' },
+  'no-shift': { type: 'boolean' },
   seed: { type: 'string' },
   'j-weighting': { type: 'boolean' },
   'memory-budget': { type: 'string' },
@@ -137,6 +141,7 @@ function runOptions(values: Values): JsyncOptions {
   if (maxIters !== undefined) options.maxIters = maxIters;
   const init = choice(values, 'init', ['data', 'random'] as const);
   if (init) options.init = init;
+  if (values['no-shift']) options.shift = false;
   const seed = number(values, 'seed', integer, 'an integer');
   if (seed !== undefined) options.seed = seed;
   if (values['j-weighting']) options.jWeighting = true;
@@ -183,7 +188,7 @@ function summaryText(result: JsyncResult): string {
   const s = result.seconds;
   return [
     `n = ${result.n} images, ${result.pairs} pairs, ${tripletCount(result.n).toLocaleString('en-US')} triplets`,
-    `backend ${result.backend}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}`,
+    `backend ${result.backend}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}${result.shift ? "" : ", unshifted"}`,
     `${result.iterations} iterations, residual ${result.residual.toExponential(3)}${result.converged ? '' : ' (NOT converged)'}, eigenvalue ${result.eigenvalue.toFixed(4)}`,
     `time: classify ${s.classify.toFixed(3)} s, start ${s.start.toFixed(3)} s, iterate ${s.iterate.toFixed(3)} s, total ${s.total.toFixed(3)} s`,
     `signs: ${result.signs.filter((x) => x < 0).length} of ${result.pairs} estimates to J-conjugate`,

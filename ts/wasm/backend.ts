@@ -153,7 +153,11 @@ class WasmProblem implements JsyncProblem {
     return this.memory.buffer;
   }
 
-  /** Set by the first product when v and the partial outputs overwrite the estimates. */
+  /**
+   * Set by the first product when v and the partial outputs overwrite the estimates, and by
+   * a classification with deferred rechecks, which overwrites its own inputs as it goes (the
+   * estimates with codes, the filter copy with the second read).
+   */
   private estimatesGone = false;
 
   /**
@@ -163,7 +167,7 @@ class WasmProblem implements JsyncProblem {
    * while the lanes classify), `rest` the others. Throws DeferralFailed when a list overflowed.
    */
   async classify(reread: { early(): Promise<void>; rest(): Promise<void> } | null): Promise<void> {
-    if (this.estimatesGone) throw new Error('classify() after a product: the estimates were overwritten (memory-map.ts reuseEstimates)');
+    if (this.estimatesGone) throw new Error('classify() again: the estimates were overwritten (by a product, or by the classification itself; see memory-map.ts)');
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
     const classified = Promise.all(this.lanes.map((lane) => lane.classify()));
@@ -178,6 +182,7 @@ class WasmProblem implements JsyncProblem {
     this.held = shares.map((share) => share.chunks);
     const { map } = this;
     if (map.deferRechecks) {
+      this.estimatesGone = true;
       // Always waited for: it writes into pages that v and the partial outputs take next.
       if (early) await untilAborted(early, this.signal);
       if (shares.some((share) => share.overflowed)) throw new DeferralFailed('more undecided triplets than the recheck lists hold');
