@@ -576,8 +576,22 @@ export function classifyRowFiltered<T>(
 export function classifyRange<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize,
 ): i32 {
-  const filtered = filterUsable(filt);
-  let rechecks = 0;
+  return classifyRows<T>(rows, gram0, gram1, filt, n, i0, i1, codes, false, 0, 0);
+}
+
+/**
+ * The loop of classifyRange and classifyRangeDeferred (`deferred`, a constant): every row
+ * (i, j) of i0 ≤ i < i1 in blocks of I_BLOCK values of i. Returns the triplets left to
+ * float64 (recomputed, or listed at `list` when deferred), or −1 when the list overflowed.
+ */
+// @ts-ignore: decorator
+@inline
+function classifyRows<T>(
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize,
+  deferred: bool, list: usize, room: i32,
+): i32 {
+  const filtered = deferred || filterUsable(filt);
+  let count = 0;
   let blockStart = codes;
   for (let ib = i0; ib < i1; ib += I_BLOCK) {
     const ie = min(ib + I_BLOCK, i1);
@@ -586,14 +600,21 @@ export function classifyRange<T>(
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) {
         const out = groupStart + codeRowOffset(n, i, j);
-        if (filtered) rechecks += classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, out);
-        else classifyRowPlain<T>(rows, gram0, gram1, n, i, j, out);
+        if (deferred) {
+          const added = classifyRowDeferred(filt, n, i, j, out, list + <usize>count * <usize>RECHECK_ENTRY_BYTES, room - count);
+          if (added < 0) return -1;
+          count += added;
+        } else if (filtered) {
+          count += classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, out);
+        } else {
+          classifyRowPlain<T>(rows, gram0, gram1, n, i, j, out);
+        }
         groupStart += codeGroupBytes(n, i);
       }
     }
     for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
   }
-  return rechecks;
+  return count;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,24 +648,7 @@ function classifyRowDeferred(filt: usize, n: i32, i: i32, j: i32, out: usize, li
  * it listed, or −1 when they did not fit (the codes are then incomplete).
  */
 export function classifyRangeDeferred(filt: usize, n: i32, i0: i32, i1: i32, codes: usize, list: usize, room: i32): i32 {
-  let listed = 0;
-  let blockStart = codes;
-  for (let ib = i0; ib < i1; ib += I_BLOCK) {
-    const ie = min(ib + I_BLOCK, i1);
-    for (let j = ib + 1; j < n - 1; j++) {
-      let groupStart = blockStart;
-      const iEnd = min(ie, j);
-      for (let i = ib; i < iEnd; i++) {
-        const out = groupStart + codeRowOffset(n, i, j);
-        const added = classifyRowDeferred(filt, n, i, j, out, list + <usize>listed * <usize>RECHECK_ENTRY_BYTES, room - listed);
-        if (added < 0) return -1;
-        listed += added;
-        groupStart += codeGroupBytes(n, i);
-      }
-    }
-    for (let i = ib; i < ie; i++) blockStart += codeGroupBytes(n, i);
-  }
-  return listed;
+  return classifyRows<f32>(0, 0, 0, filt, n, i0, i1, codes, true, list, room);
 }
 
 /**
