@@ -180,18 +180,43 @@ function windowSize(n: number, chunks: Chunk[]): number {
   return Math.max(128 * 2 ** 20, firstBlock);
 }
 
+/** Hands out 64-byte aligned regions, each padded, one after the other from `at`. */
+class Placer {
+  constructor(public at: number) {}
+
+  take(bytes: number): number {
+    const start = this.at;
+    this.at = align(this.at + bytes + PAD);
+    return start;
+  }
+}
+
+/**
+ * v, one partial output per chunk (pairs from the chunk's first row on) and, where they fit
+ * before `deadEnd` too, the power method's two iterates, from `place.at` — over pages that are
+ * dead by the first product, so that the iteration touches no fresh pages. Leaves `place.at`
+ * at or past `deadEnd`.
+ */
+function placeVectors(place: Placer, n: number, chunks: Chunk[], deadEnd: number, withWork: boolean) {
+  const pairs = pairCount(n);
+  const v = place.take(8 * pairs);
+  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
+  const partials = partialBase.map((base) => place.take(8 * (pairs - base)));
+  const beforeWork = place.at;
+  let work: [number, number] | null = withWork ? [place.take(8 * pairs), place.take(8 * pairs)] : null;
+  if (place.at > deadEnd) [work, place.at] = [null, beforeWork]; // no room: the iteration uses arrays of its own
+  place.at = Math.max(place.at, deadEnd);
+  return { v, partialBase, partials, work };
+}
+
 export function planMemory(request: PlanRequest): MemoryMap {
   const { n, elementBytes, kernel, chunks, lanes, codes } = request;
   const pairs = pairCount(n);
-  let at = align(kernel.heapBase);
-  const take = (bytes: number): number => {
-    const start = at;
-    at = align(at + bytes + PAD);
-    return start;
-  };
+  const place = new Placer(align(kernel.heapBase));
+  const take = (bytes: number) => place.take(bytes);
   const signTable = take(kernel.signTableBytes);
   const counter = take(4);
-  if (codes === 'memory' && request.filter && request.deferRechecks) return planDeferred(request, at, signTable, counter);
+  if (codes === 'memory' && request.filter && request.deferRechecks) return planDeferred(request, place, signTable, counter);
   const rows = take(9 * pairs * elementBytes);
   const gram0 = take(8 * pairs);
   const gram1 = take(8 * pairs);
@@ -199,18 +224,11 @@ export function planMemory(request: PlanRequest): MemoryMap {
   // With codes kept, nothing reads the estimates, Gram terms or filter copy after the
   // classification: v and the partial outputs reuse their pages. Fresh pages cost ~3 ms per
   // MB to touch on this VM, and it is 20 MB fewer at n = 1000 (0.5 GB at n = 5000).
+  // The power method's two iterates go there too where they fit (8 MB fewer at n = 1000).
   const reuseEstimates = codes !== 'none';
-  const afterEstimates = at;
-  if (reuseEstimates) at = rows;
-  const v = take(8 * pairs);
-  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
-  const partials = partialBase.map((base) => take(8 * (pairs - base)));
-  // The power method's two iterates, where they fit in those pages too: it then touches no
-  // fresh pages either (8 MB fewer at n = 1000).
-  const beforeWork = at;
-  let work: [number, number] | null = reuseEstimates ? [take(8 * pairs), take(8 * pairs)] : null;
-  if (at > afterEstimates) [work, at] = [null, beforeWork]; // no room: the iteration uses arrays of its own
-  at = Math.max(at, afterEstimates);
+  const afterEstimates = place.at;
+  if (reuseEstimates) place.at = rows;
+  const { v, partialBase, partials, work } = placeVectors(place, n, chunks, afterEstimates, reuseEstimates);
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
@@ -223,11 +241,11 @@ export function planMemory(request: PlanRequest): MemoryMap {
   // laid out in rows, before anything after the estimates is first written, so they can share
   // those pages (the codes' pages, say, which the read has then already touched) — where
   // there is room for them there, so that they never make the memory larger.
-  const inputFits = align(afterEstimates + 9 * pairs * elementBytes + PAD) <= at;
+  const inputFits = align(afterEstimates + 9 * pairs * elementBytes + PAD) <= place.at;
   const input = request.input && inputFits ? afterEstimates : 0;
   return {
     n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch,
-    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: at, pagedBytes,
+    codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: place.at, pagedBytes,
     deferRechecks: false, reread: 0, rereadSplit: 0, recheckLists: [], recheckRoom: 0,
   };
 }
@@ -240,29 +258,18 @@ export function planMemory(request: PlanRequest): MemoryMap {
  * estimates as given (dead once the filter copy is built, before anything else there is
  * written).
  */
-function planDeferred(request: PlanRequest, from: number, signTable: number, counter: number): MemoryMap {
+function planDeferred(request: PlanRequest, place: Placer, signTable: number, counter: number): MemoryMap {
   const { n, elementBytes, chunks, lanes } = request;
   const pairs = pairCount(n);
   const inputBytes = 9 * pairs * elementBytes;
-  let at = from;
-  const take = (bytes: number): number => {
-    const start = at;
-    at = align(at + bytes + PAD);
-    return start;
-  };
+  const take = (bytes: number) => place.take(bytes);
   const filter = take(filterBytes(n));
-  const regionEnd = Math.max(at, align(filter + inputBytes + PAD));
+  const regionEnd = Math.max(place.at, align(filter + inputBytes + PAD));
   const reread = filter;
   const rereadSplit = Math.min(pairs, Math.ceil((filterBytes(n) + PAD) / (9 * elementBytes)));
-  at = filter; // the vectors reuse the region from its start
-  const v = take(8 * pairs);
-  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
-  const partials = partialBase.map((base) => take(8 * (pairs - base)));
-  const beforeWork = at;
-  let work: [number, number] | null = [take(8 * pairs), take(8 * pairs)];
-  if (at > regionEnd) [work, at] = [null, beforeWork]; // no room: the iteration uses arrays of its own
-  at = Math.max(at, regionEnd);
-  const input = at;
+  place.at = filter; // the vectors reuse the region from its start
+  const { v, partialBase, partials, work } = placeVectors(place, n, chunks, regionEnd, true);
+  const input = place.at;
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
@@ -270,7 +277,7 @@ function planDeferred(request: PlanRequest, from: number, signTable: number, cou
   const recheckLists = Array.from({ length: lanes }, () => take(room * RECHECK_ENTRY_BYTES));
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
   const chunkCodes = chunkCodeBytes.map((bytes) => take(bytes));
-  const totalBytes = Math.max(at, align(input + inputBytes + PAD));
+  const totalBytes = Math.max(place.at, align(input + inputBytes + PAD));
   return {
     n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch,
     anchorCodes, startScratch, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
