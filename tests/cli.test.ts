@@ -6,6 +6,7 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applySigns } from '../ts/apply.js';
+import { groupDigits } from '../ts/cli/main.js';
 import { jsync } from '../ts/jsync.js';
 import { parseNpy, serializeNpy } from '../ts/npy.js';
 import { generateSynthetic, type SyntheticOptions } from '../ts/synthetic.js';
@@ -21,6 +22,12 @@ function inputFile(options: SyntheticOptions, flat = false) {
   writeFileSync(input, serializeNpy(data.rijs, flat ? [data.pairs, 9] : [data.pairs, 3, 3]));
   return { dir, data, input };
 }
+
+test('groupDigits writes counts as en-US toLocaleString does', (t) => {
+  for (const count of [0, 7, 999, 1000, 4060, 161700, 166167000, 20708500000, 2 ** 53 - 1]) {
+    t.is(groupDigits(count), count.toLocaleString('en-US'));
+  }
+});
 
 test('generate writes estimates, truth, inlier mask and rotations identical to the library generator', async (t) => {
   const dir = temporaryDirectory();

@@ -2,7 +2,7 @@
  * The compiled Wasm kernels: one WebAssembly.Module per build variant, compiled once per
  * process and instantiated on a memory that the caller owns (the kernels import it).
  */
-import { instantiate } from '@assemblyscript/loader';
+import { instantiateSync } from '@assemblyscript/loader';
 import { kernelFootprint, simdWasm, threadsWasm } from './kernels.generated.js';
 import type { KernelLayout } from './memory-map.js';
 
@@ -101,9 +101,16 @@ export function kernelLayout(): KernelLayout {
   return { ...kernelFootprint };
 }
 
-/** Instantiates `module` (or the variant matching `memory`) on `memory`. */
+/**
+ * Instantiates `module` (or the variant matching `memory`) on `memory`. Synchronously, from the
+ * compiled module: the loader's asynchronous `instantiate` first asks whether its argument is
+ * a fetch `Response`, and in Node the first look at the global `Response` loads the whole
+ * fetch implementation (~40 ms, on this thread and again in every worker). Instantiating a
+ * compiled module this small is quick and allowed on a browser's main thread too.
+ */
 export async function instantiateKernels(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<KernelExports> {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const { exports } = await instantiate<Record<string, unknown>>(module ?? (await kernelModule(shared ? 'threads' : 'simd')), { env: { memory } });
+  const compiledModule = module ?? (await kernelModule(shared ? 'threads' : 'simd'));
+  const { exports } = instantiateSync<Record<string, unknown>>(compiledModule, { env: { memory } });
   return exports as unknown as KernelExports;
 }
