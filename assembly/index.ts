@@ -5,9 +5,9 @@ import { buildFilter, buildFilterFromPairs, classifyRange, classifyRangeDeferred
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
-import { anchorStart } from './start';
+import { anchorStart, averageVotes } from './start';
 
-export { addInto, anchorStart, classifyRangeDeferred, finishFilter, initSignTable, productCached, subtractDiagonal };
+export { addInto, anchorStart, averageVotes, classifyRangeDeferred, finishFilter, initSignTable, productCached, subtractDiagonal };
 
 export function recheckEntryBytes(): i32 {
   return RECHECK_ENTRY_BYTES;

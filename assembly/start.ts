@@ -26,6 +26,13 @@ function codeIn(row: usize, k: i32): u32 {
   return ((byte >> lane) & 1) | (((byte >> (4 + lane)) & 1) << 1);
 }
 
+/** x with its sign bit xor `sign` (0 or 1 << 63): x or −x. */
+// @ts-ignore: decorator
+@inline
+function flip(x: f64, sign: u64): f64 {
+  return reinterpret<f64>(reinterpret<u64>(x) ^ sign);
+}
+
 /** v /= ‖v‖ (sum of squares in index order, as ts/start.ts normalize). */
 function normalize(v: usize, count: i32): void {
   let s: f64 = 0;
@@ -56,9 +63,11 @@ export function anchorStart(codes: usize, n: i32, scratch: usize, x: usize): voi
       const row = rowOf(codes, n, a + 1);
       let sum: f64 = 0;
       for (let b = a + 1; b < m; b++) {
-        const r: f64 = codeIn(row, b + 1) & 1 ? -1 : 1;
-        sum += r * load<f64>(u + (<usize>b << 3));
-        store<f64>(next + (<usize>b << 3), load<f64>(next + (<usize>b << 3)) + r * ua);
+        // r = −1 for codes 1 and 3: r·x is x with its sign bit flipped (exact, like ts/start.ts's
+        // multiplication by ±1, and without a branch that real codes would mispredict).
+        const r = <u64>(codeIn(row, b + 1) & 1) << 63;
+        sum += flip(load<f64>(u + (<usize>b << 3)), r);
+        store<f64>(next + (<usize>b << 3), load<f64>(next + (<usize>b << 3)) + flip(ua, r));
       }
       store<f64>(next + (<usize>a << 3), load<f64>(next + (<usize>a << 3)) + sum);
     }
@@ -81,11 +90,30 @@ export function anchorStart(codes: usize, n: i32, scratch: usize, x: usize): voi
     for (let k = j + 1; k < n; k++, p++) {
       // Node signs (0j, jk, 0k) of the configuration: code c negates entry c − 1.
       const code = codeIn(row, k);
-      const s0j: f64 = code == 1 ? -1 : 1;
-      const sjk: f64 = code == 2 ? -1 : 1;
-      const s0k: f64 = code == 3 ? -1 : 1;
-      store<f64>(x + (p << 3), (sjk * (s0j * aj + s0k * load<f64>(anchor + (<usize>(k - 1) << 3)))) / 2);
+      const s0j = <u64>(code == 1) << 63;
+      const sjk = <u64>(code == 2) << 63;
+      const s0k = <u64>(code == 3) << 63;
+      store<f64>(x + (p << 3), flip(flip(aj, s0j) + flip(load<f64>(anchor + (<usize>(k - 1) << 3)), s0k), sjk) / 2);
     }
   }
   normalize(x, (n * (n - 1)) >> 1);
 }
+
+/**
+ * x[p] = votes[p] / (the number of voting triplets of pair p: n − 2 for p < leading, else
+ * rows), then normalised; x stays as it is when every vote is zero. The arithmetic and order
+ * of ts/start.ts averageVotes, so the two give bitwise equal vectors from the same votes.
+ */
+export function averageVotes(x: usize, votes: usize, pairs: i32, leading: i32, n: i32, rows: i32): void {
+  let s: f64 = 0;
+  for (let p = 0; p < pairs; p++) {
+    const vote = load<f64>(votes + (<usize>p << 3));
+    s += vote * vote;
+  }
+  if (!(s > 0)) return;
+  const all = <f64>(n - 2);
+  const some = <f64>rows;
+  for (let p = 0; p < pairs; p++) store<f64>(x + (<usize>p << 3), load<f64>(votes + (<usize>p << 3)) / (p < leading ? all : some));
+  normalize(x, pairs);
+}
+

@@ -17,6 +17,9 @@ function diagonal(eigenvalues: number[]): JsyncProblem {
     async multiply(v, y) {
       for (let p = 0; p < v.length; p++) y[p] = eigenvalues[p] * v[p];
     },
+    async multiplyRows() {
+      throw new Error('multiplyRows: not used by the power method');
+    },
     anchorCodes: async () => new Uint8Array(0),
     dispose() {},
   };

@@ -1,14 +1,17 @@
 /**
- * The data-built start vector: the Wasm kernel (assembly/start.ts) must give exactly the
- * vector of the TypeScript definition (ts/start.ts anchorStart) from the same codes, in every
- * mode and for any thread count.
+ * The data-built start vector: the Wasm backend (assembly/start.ts and the votes of its product
+ * kernels) must give exactly the vector of the TypeScript definition (ts/start.ts dataStart)
+ * from the same problem, in every mode and for any thread count, and the reference's vector up
+ * to rounding; the votes (multiplyRows) must equal the reference's.
  */
 import test from 'ava';
-import type { FloatArray, JsyncProblem } from '../ts/backend.js';
-import { referenceCodes } from '../ts/reference.js';
-import { anchorStart } from '../ts/start.js';
+import type { FloatArray, JsyncProblem, PrepareOptions } from '../ts/backend.js';
+import { jsync } from '../ts/jsync.js';
+import { referenceBackend, referenceCodes } from '../ts/reference.js';
+import { anchorStart, dataStart, votingRows } from '../ts/start.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { wasmBackend } from '../ts/wasm/backend.js';
+import { relativeError } from './support/backends.js';
 
 /** Codes of the triplets (0, j, k) in lexicographic order: the first C(n − 1, 2) codes. */
 function anchorCodesOf(rijs: FloatArray, n: number): Uint8Array {
@@ -23,16 +26,19 @@ const INPUTS = [
   { label: 'float32 n=57', n: 57, rijs: generateSynthetic({ n: 57, seed: 5, noiseDeg: 8, outliers: 0.2, dtype: 'float32' }).rijs },
 ];
 
+const options = (codes: PrepareOptions['codes'], threads: number, jWeighting = false): PrepareOptions => ({ jWeighting, memoryBudget: 2 ** 30, threads, codes });
+
 for (const input of INPUTS) {
-  test(`wasm start vector is bitwise the TypeScript one: ${input.label}`, async (t) => {
-    const expected = anchorStart(input.n, anchorCodesOf(input.rijs, input.n));
+  test(`wasm start vector is bitwise the TypeScript one, and the reference's to rounding: ${input.label}`, async (t) => {
+    const reference = await dataStart(await referenceBackend.prepare(input.rijs, input.n, options('auto', 1)));
     for (const codes of ['cached', 'paged', 'streaming'] as const) {
       for (const threads of [1, 2]) {
-        const problem: JsyncProblem = await wasmBackend.prepare(input.rijs, input.n, { jWeighting: false, memoryBudget: 2 ** 30, threads, codes });
+        const problem: JsyncProblem = await wasmBackend.prepare(input.rijs, input.n, options(codes, threads));
         try {
           t.truthy(problem.dataStart, 'the Wasm backend computes the start itself');
-          const start = await problem.dataStart!();
-          t.deepEqual(start, expected, `${codes}, ${threads} thread(s)`);
+          const start = (await problem.dataStart!()).slice();
+          t.deepEqual(start, await dataStart(problem), `${codes}, ${threads} thread(s)`);
+          t.true(relativeError(start, reference) < 1e-12, `${codes}, ${threads} thread(s): ${relativeError(start, reference)}`);
         } finally {
           problem.dispose();
         }
@@ -40,6 +46,51 @@ for (const input of INPUTS) {
     }
   });
 }
+
+test('the votes (multiplyRows) equal the reference\'s, bitwise alike in every mode and for 1–3 threads', async (t) => {
+  const n = 90; // several chunks of rows below 32: the votes of one chunk add to another's
+  const { rijs } = generateSynthetic({ n, seed: 8, noiseDeg: 6, outliers: 0.25 });
+  const v = new Float64Array((n * (n - 1)) / 2).map((_, p) => Math.sin(p * 0.37) + 0.1);
+  for (const jWeighting of [false, true]) {
+    for (const rows of [1, 13, votingRows(n), n - 2]) {
+      const expected = new Float64Array(v.length);
+      const reference = await referenceBackend.prepare(rijs, n, options('auto', 1, jWeighting));
+      await reference.multiplyRows(v, expected, rows);
+      let first: Float64Array | undefined;
+      for (const codes of jWeighting ? (['auto'] as const) : (['cached', 'paged', 'streaming'] as const)) {
+        for (const threads of [1, 2, 3]) {
+          const problem = await wasmBackend.prepare(rijs, n, options(codes, threads, jWeighting));
+          try {
+            const y = new Float64Array(v.length).fill(NaN);
+            await problem.multiplyRows(v, y, rows);
+            const label = `${jWeighting ? 'J-weighted' : codes}, rows ${rows}, ${threads} thread(s)`;
+            t.true(relativeError(y, expected) < 1e-12, `${label}: ${relativeError(y, expected)}`);
+            if (first) t.deepEqual(y, first, label);
+            else first = y;
+          } finally {
+            problem.dispose();
+          }
+        }
+      }
+    }
+  }
+});
+
+test('the votes of the first images bring the start closer to the leading eigenvector than the anchor alone', async (t) => {
+  // Noisy data with outliers: propagated signs are mostly right, but every entry has the same
+  // magnitude; averaged votes give the inconsistent pairs the smaller entries they have in the
+  // leading eigenvector.
+  for (const seed of [11, 12, 13]) {
+    const n = 150;
+    const { rijs } = generateSynthetic({ n, seed, noiseDeg: 5, outliers: 0.3 });
+    const voted = await jsync(rijs, { init: 'data', epsilon: 1e-4 });
+    const anchored = await jsync(rijs, { init: anchorStart(n, anchorCodesOf(rijs, n)), epsilon: 1e-4 });
+    t.log(`seed ${seed}: first residual ${voted.residuals[0].toFixed(3)} voted, ${anchored.residuals[0].toFixed(3)} anchor alone; ${voted.iterations} and ${anchored.iterations} products`);
+    t.true(voted.residuals[0] < 0.7 * anchored.residuals[0]);
+    t.true(voted.iterations < anchored.iterations);
+    t.deepEqual(voted.signs, anchored.signs);
+  }
+});
 
 test('a product after the start vector is still exact (the start lands where v goes)', async (t) => {
   const n = 50;

@@ -91,13 +91,18 @@ export interface JsyncProblem {
   /** y = S·v, float64, both of length `pairs`; y is overwritten. */
   multiply(v: Float64Array, y: Float64Array): Promise<void>;
   /**
+   * y = S′·v, where S′ keeps only the triplets (i, j, k) with i < rows (zero diagonal, like
+   * S): the votes that the data-built start averages (start.ts dataStart). y is overwritten.
+   */
+  multiplyRows(v: Float64Array, y: Float64Array, rows: number): Promise<void>;
+  /**
    * Codes of the triplets (0, j, k), 1 ≤ j < k < n, in lexicographic order: the data from
    * which the power method builds its start vector.
    */
   anchorCodes(): Promise<Uint8Array>;
   /**
    * Optional: the data-built start vector computed by the backend itself, bitwise equal to
-   * start.ts `anchorStart(n, await anchorCodes())`, only faster.
+   * start.ts `dataStart(this)`, only faster.
    */
   dataStart?(): Promise<Float64Array>;
   /**

@@ -11,7 +11,7 @@ import { pairCount, tripletCount } from './pairs.js';
 import { powerMethod, signsOf } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
-import { anchorStart, normalize, randomStart } from './start.js';
+import { dataStart, normalize, randomStart } from './start.js';
 import { validateShape } from './validate.js';
 import { wasmBackend } from './wasm/backend.js';
 
@@ -134,14 +134,14 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
   try {
     throwIfAborted(o.signal);
     const startBegan = performance.now();
+    // The iterates in the backend's own spare memory where it has some (the data-built start
+    // may land in the first already).
+    const work = problem.workVectors?.();
     let start: Float64Array;
     if (o.init instanceof Float64Array) start = normalize(Float64Array.from(o.init));
     else if (o.init === 'random') start = randomStart(pairs, o.seed);
-    else start = problem.dataStart ? await problem.dataStart() : anchorStart(n, await problem.anchorCodes());
+    else start = problem.dataStart ? await problem.dataStart() : await dataStart(problem, work?.[1]);
     const iterateBegan = performance.now();
-    // The second iterate in the backend's own spare memory where it has some (the first may
-    // be the data-built start already).
-    const work = problem.workVectors?.();
     const power = await powerMethod(problem, start, work?.[1], {
       epsilon: o.epsilon,
       maxIters: o.maxIters,

@@ -18,8 +18,9 @@ export interface JsyncOptions {
   /** Scale edge signs by 1 − sqrt(best/alt) (ASPIRE's J_weighting). Default false. */
   jWeighting?: boolean;
   /**
-   * Start vector: 'data' (default) propagates signs through the triplets of image 0 and never
-   * stops on the transient of design §5; 'random' is the original code's random start;
+   * Start vector: 'data' (default) propagates signs through the triplets of image 0, then
+   * averages the votes of the triplets of the first 32 images (start.ts), and never stops on
+   * the transient of design §5; 'random' is the original code's random start;
    * a Float64Array of length P is used as given (normalised).
    */
   init?: 'data' | 'random' | Float64Array;

@@ -8,12 +8,13 @@ import { pairCount, pairIndex, tripletCount } from './pairs.js';
 import { bestConfiguration, edgeWeights, NODE_SIGNS, tripletResiduals } from './triplet.js';
 import { firstNonFinite, nonFiniteError } from './validate.js';
 
-/** Calls visit(i, j, k, ij, jk, ik) for every triplet i < j < k in lexicographic order. */
+/** Calls visit(i, j, k, ij, jk, ik) for every triplet i < j < k (with i < rows) in lexicographic order. */
 function forEachTriplet(
   n: number,
   visit: (i: number, j: number, k: number, ij: number, jk: number, ik: number) => void,
+  rows = n - 2,
 ): void {
-  for (let i = 0; i < n - 2; i++) {
+  for (let i = 0; i < Math.min(rows, n - 2); i++) {
     for (let j = i + 1; j < n - 1; j++) {
       const ij = pairIndex(n, i, j);
       for (let k = j + 1; k < n; k++) visit(i, j, k, ij, pairIndex(n, j, k), pairIndex(n, i, k));
@@ -21,8 +22,11 @@ function forEachTriplet(
   }
 }
 
-/** y = S·v with S rebuilt from the residuals of every triplet. */
-export function referenceProduct(rijs: FloatArray, n: number, v: Float64Array, y: Float64Array, jWeighting: boolean): void {
+/**
+ * y = S·v with S rebuilt from the residuals of every triplet (with `rows`: only of the
+ * triplets (i, j, k) with i < rows).
+ */
+export function referenceProduct(rijs: FloatArray, n: number, v: Float64Array, y: Float64Array, jWeighting: boolean, rows = n - 2): void {
   const c = new Float64Array(4);
   const w = new Float64Array(3);
   y.fill(0);
@@ -43,7 +47,7 @@ export function referenceProduct(rijs: FloatArray, n: number, v: Float64Array, y
     y[ij] += eIjJk * v[jk] + eIjIk * v[ik];
     y[jk] += eIjJk * v[ij] + eIkJk * v[ik];
     y[ik] += eIjIk * v[ij] + eIkJk * v[jk];
-  });
+  }, rows);
 }
 
 /** One code (0–3) per triplet, lexicographic order. */
@@ -84,6 +88,9 @@ class ReferenceProblem implements JsyncProblem {
   }
   async multiply(v: Float64Array, y: Float64Array): Promise<void> {
     referenceProduct(this.rijs, this.n, v, y, this.jWeighting);
+  }
+  async multiplyRows(v: Float64Array, y: Float64Array, rows: number): Promise<void> {
+    referenceProduct(this.rijs, this.n, v, y, this.jWeighting, rows);
   }
   async anchorCodes(): Promise<Uint8Array> {
     return referenceAnchorCodes(this.rijs, this.n);

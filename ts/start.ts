@@ -11,8 +11,15 @@
  * so the relative signs of the anchor's pairs (0, j) form a nearly rank-one matrix whose
  * leading eigenvector (a few O(n²) power steps) gives x_0j; every other pair (j, k) then
  * takes the sign both of its triplet's anchor pairs vote for. On consistent data this is
- * already the answer; on noisy data it starts the iteration close to it.
+ * already the answer; on noisy data it starts the iteration close to it. Then each pair takes
+ * the mean of the votes of its triplets with the first VOTING_IMAGES images (averageVotes):
+ * pairs of those images get all n − 2 of theirs, every other pair VOTING_IMAGES instead of one.
+ * The magnitudes then reflect how consistent each pair is, as the leading eigenvector's do: at
+ * n = 1000 with 20% outliers the first step moves the iterate by 0.24 instead of 0.60, and
+ * epsilon 1e-2 took one product fewer on 5 of 7 synthetic inputs (n = 300 and 1000, 0–40%
+ * outliers; as many on the other 2), for the price of 3·VOTING_IMAGES/n of one product.
  */
+import type { JsyncProblem } from './backend.js';
 import { Random } from './random.js';
 
 /** Unit vector with independent standard normal entries. */
@@ -74,6 +81,48 @@ export function anchorStart(n: number, anchorCodes: Uint8Array): Float64Array {
     }
   }
   return normalize(x);
+}
+
+/** Images whose triplets vote for the start (see above); more votes, smaller gains. */
+export const VOTING_IMAGES = 32;
+
+/** Rows i whose triplets (i, j, k) vote: min(VOTING_IMAGES, n − 2), every row for small n. */
+export function votingRows(n: number): number {
+  return Math.min(VOTING_IMAGES, n - 2);
+}
+
+/** Pairs (j, k) with j < rows: in pair order they come first. */
+export function leadingPairs(n: number, rows: number): number {
+  return (rows * (2 * n - rows - 1)) / 2;
+}
+
+/**
+ * x[p] = votes[p] / (the number of voting triplets of pair p), then normalised, in place;
+ * votes = S′·x from JsyncProblem.multiplyRows(x, votes, rows). Pair (j, k) lies in n − 2 of
+ * those triplets when j < rows (all of its triplets), else in `rows`. If every vote is zero, x
+ * stays as it is.
+ */
+export function averageVotes(n: number, rows: number, x: Float64Array, votes: Float64Array): Float64Array {
+  const leading = leadingPairs(n, rows);
+  let s = 0;
+  for (let p = 0; p < votes.length; p++) s += votes[p] * votes[p];
+  if (!(s > 0)) return x;
+  for (let p = 0; p < x.length; p++) x[p] = votes[p] / (p < leading ? n - 2 : rows);
+  return normalize(x);
+}
+
+/**
+ * The data-built start of `problem` (see above): anchorStart from its anchor codes, then the
+ * average of the votes of the first votingRows(n) rows. `votes`: scratch of P float64
+ * (allocated if omitted). A backend's own dataStart() computes the same.
+ */
+export async function dataStart(problem: JsyncProblem, votes?: Float64Array): Promise<Float64Array> {
+  const { n } = problem;
+  const x = anchorStart(n, await problem.anchorCodes());
+  const rows = votingRows(n);
+  const scratch = votes ?? new Float64Array(x.length);
+  await problem.multiplyRows(x, scratch, rows);
+  return averageVotes(n, rows, x, scratch);
 }
 
 export function normalize<T extends Float64Array>(v: T): T {

@@ -24,6 +24,7 @@ import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type 
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
+import { leadingPairs, votingRows } from '../start.js';
 
 
 function formatBytes(bytes: number): string {
@@ -128,7 +129,7 @@ class WasmProblem implements JsyncProblem {
     /** An instance on this thread, for the small serial kernels, and its module. */
     private readonly kernels: KernelExports,
     private readonly module: WebAssembly.Module,
-    jWeighting: boolean,
+    private readonly jWeighting: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.pairs = pairCount(n);
@@ -213,6 +214,42 @@ class WasmProblem implements JsyncProblem {
     y.set(new Float64Array(buffer, map.partials[0], this.pairs));
   }
 
+  /**
+   * S′·v over the triplets with first image < rows, v already at the map's `v`, into chunk 0's
+   * partial output (which holds every pair); returns its address. The chunks of those rows add
+   * in one after the other, in chunk order, each on a lane that has its codes (paged: the one
+   * holding it), so the sums do not depend on the number of threads. The rank-one updates of
+   * the product kernels add each pair's own entry once per triplet (with J-weighting they do
+   * not): that diagonal goes again, n − 2 times for pairs (j, k) with j < rows (all their
+   * triplets vote), `rows` times for the others.
+   */
+  private async leadingVotes(rows: number): Promise<number> {
+    const { map, lanes, n } = this;
+    const sum = map.partials[0];
+    new Float64Array(this.buffer(), sum, this.pairs).fill(0);
+    for (const chunk of this.chunks) {
+      if (chunk.i0 >= rows) break;
+      const holder = map.codes === 'paged' ? this.held.findIndex((chunks) => chunks.includes(chunk.index)) : 0;
+      await lanes[holder].leadingRows(chunk.index, rows);
+    }
+    if (!this.jWeighting) {
+      const leading = leadingPairs(n, rows);
+      this.kernels.subtractDiagonal(map.v, sum, leading, n); // n − 2 times
+      this.kernels.subtractDiagonal(map.v + 8 * leading, sum + 8 * leading, this.pairs - leading, rows + 2); // rows times
+    }
+    return sum;
+  }
+
+  async multiplyRows(v: Float64Array, y: Float64Array, rows: number): Promise<void> {
+    const { map } = this;
+    if (v.length !== this.pairs || y.length !== this.pairs) throw new Error(`multiplyRows: vectors must have ${this.pairs} entries`);
+    const buffer = this.buffer();
+    this.estimatesGone ||= map.reuseEstimates;
+    new Float64Array(buffer, map.v, this.pairs).set(v);
+    const votes = await this.leadingVotes(Math.max(0, Math.min(rows, this.n - 2)));
+    y.set(new Float64Array(buffer, votes, this.pairs));
+  }
+
   /** Packed codes of row i = 0 (a copy). */
   private packedAnchorCodes(): Promise<Uint8Array> {
     // Row i = 0 is in chunk 0; paged, only the lane that classified it holds its codes.
@@ -236,6 +273,10 @@ class WasmProblem implements JsyncProblem {
     return [new Float64Array(buffer, map.work[0], this.pairs), new Float64Array(buffer, map.work[1], this.pairs)];
   }
 
+  /**
+   * start.ts dataStart(this), computed here: the anchor kernel, the votes of the leading rows
+   * and the averaging kernel, each bitwise the TypeScript step it replaces.
+   */
   async dataStart(): Promise<Float64Array> {
     const { map, n } = this;
     let codes = map.chunkCodes[0];
@@ -245,10 +286,15 @@ class WasmProblem implements JsyncProblem {
       codes = map.anchorCodes;
     }
     // Into the first work vector (see workVectors), else where the first product reads v from
-    // (it copies v there anyway) and out.
+    // (it copies v there anyway) and out. The votes read it at v.
     this.estimatesGone ||= map.reuseEstimates;
     const target = map.work ? map.work[0] : map.v;
     this.kernels.anchorStart(codes, n, map.startScratch, target);
+    const buffer = this.buffer();
+    if (target !== map.v) new Float64Array(buffer, map.v, this.pairs).set(new Float64Array(buffer, target, this.pairs));
+    const rows = votingRows(n);
+    const votes = await this.leadingVotes(rows);
+    this.kernels.averageVotes(target, votes, this.pairs, leadingPairs(n, rows), n, rows);
     const start = new Float64Array(this.buffer(), target, this.pairs);
     return map.work ? start : start.slice();
   }

@@ -16,6 +16,8 @@ export interface RunnerLane {
   recheck(): Promise<void>;
   /** This lane's share of a product: these chunks, or (null) chunks from the shared counter. */
   product(chunks: number[] | null): Promise<void>;
+  /** Adds chunk c's triplets with first image below rowEnd to chunk 0's partial output (ChunkRunner.leadingRows). */
+  leadingRows(chunk: number, rowEnd: number): Promise<void>;
   reduce(p0: number, p1: number): Promise<void>;
   anchorCodes(): Promise<Uint8Array>;
   /** Idempotent; stops a worker even mid-computation. */
@@ -54,6 +56,7 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
     prepareRows: (rijs) => finishBreathing(runner.prepareShare(rijs), check),
     classify: () => finishBreathing(runner.classifyShare(), check),
     product: (chunks) => finishBreathing(runner.productShare(chunks), check),
+    leadingRows: (chunk, rowEnd) => finishBreathing(runner.leadingRows(chunk, rowEnd), check),
     async recheck() {
       check();
       runner.recheck();
@@ -122,6 +125,7 @@ export async function workerLane(worker: Lane, module: WebAssembly.Module, memor
     prepareRows: (rijs) => worker.call<PreparedRows>('prepareRows', rijs),
     classify: () => worker.call<ClassifiedShare>('classify', null),
     product: (chunks) => worker.call<void>('product', chunks),
+    leadingRows: (chunk, rowEnd) => worker.call<void>('leadingRows', [chunk, rowEnd]),
     recheck: () => worker.call<void>('recheck', null),
     reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
     anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),

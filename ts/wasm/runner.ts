@@ -278,17 +278,28 @@ export class ChunkRunner {
 
   /** Partial product of chunk c into its own partial output (zeroed first); yields between kernel calls. */
   private *productChunk(c: number): Generator<void, void> {
+    const m = this.setup.map;
+    new Float64Array(this.memory.buffer, m.partials[c], m.pairs - m.partialBase[c]).fill(0);
+    // The kernels index y by pair; this chunk's region holds pairs from partialBase[c] on.
+    yield* this.addProduct(c, this.setup.chunks[c].i1, m.partials[c] - 8 * m.partialBase[c]);
+  }
+
+  /**
+   * Adds to y (indexed by pair) the contributions of the triplets of chunk c whose first image
+   * is below rowEnd; yields between kernel calls.
+   */
+  private *addProduct(c: number, rowEnd: number, y: number): Generator<void, void> {
     const { kernels: k, setup } = this;
     const m = setup.map;
     const chunk = setup.chunks[c];
-    new Float64Array(this.memory.buffer, m.partials[c], m.pairs - m.partialBase[c]).fill(0);
-    // The kernels index y by pair; this chunk's region holds pairs from partialBase[c] on.
-    const y = m.partials[c] - 8 * m.partialBase[c];
     if (setup.jWeighting) {
-      (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(m.rows, m.n, chunk.i0, chunk.i1, m.v, y);
+      const end = Math.min(chunk.i1, rowEnd);
+      if (chunk.i0 < end) (this.f32 ? k.productWeightedF32 : k.productWeightedF64)(m.rows, m.n, chunk.i0, end, m.v, y);
       return;
     }
-    for (const [a, b] of this.pieces(chunk)) {
+    for (const [a, pieceEnd] of this.pieces(chunk)) {
+      if (a >= rowEnd) return;
+      const b = Math.min(pieceEnd, rowEnd);
       const offset = codeBytes(m.n, chunk.i0, a);
       if (m.codes === 'memory') {
         k.productCached(m.chunkCodes[c] + offset, m.signTable, m.n, a, b, m.v, y);
@@ -305,6 +316,14 @@ export class ChunkRunner {
       }
       yield;
     }
+  }
+
+  /**
+   * Adds to chunk 0's partial output (which the caller zeroed) the contributions of the
+   * triplets of chunk c whose first image is below rowEnd: a share of WasmProblem.multiplyRows.
+   */
+  *leadingRows(c: number, rowEnd: number): Generator<void, void> {
+    yield* this.addProduct(c, rowEnd, this.setup.map.partials[0]);
   }
 
   /**

@@ -23,6 +23,7 @@ await serveLane({
   classify: () => finish(ready().classifyShare()),
   recheck: () => ready().recheck(),
   product: (chunks: number[] | null) => finish(ready().productShare(chunks)),
+  leadingRows: ([chunk, rowEnd]: [number, number]) => finish(ready().leadingRows(chunk, rowEnd)),
   reduce: ([p0, p1]: [number, number]) => ready().reduce(p0, p1),
   anchorCodes: () => ready().anchorCodes(),
 });
