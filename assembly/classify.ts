@@ -14,8 +14,9 @@
 // Codes are written in the block layout of layout.ts (one byte per four absolute k).
 import {
   codeGroupBytes, codeRowBytes, codeRowOffset, filterBlockAt, FILTER_BLOCK_BYTES, I_BLOCK, load1, load2, quarters,
-  rowBase, rowLength,
+  RECHECK_ENTRY_BYTES, rowBase, rowLength,
 } from './layout';
+import { slotOf } from './gather';
 
 /**
  * Row Gram terms ⟨b0, b2⟩ and ⟨b1, b2⟩ of every estimate (b_r = row r), float64, indexed by
@@ -353,8 +354,6 @@ const SCAN: i32 = 0; // count them
 const FIX: i32 = 1; // recompute them in float64 from the row layout
 const RECORD: i32 = 2; // list them for recheckDeferred
 
-/** Bytes of one entry of a deferred-recheck list: i, j, k (int32) and the address of the code byte. */
-export const RECHECK_ENTRY_BYTES: i32 = 16;
 
 /**
  * The filter over the blocks 0 … `last` of row (i, j): writes each block's code byte to
@@ -653,18 +652,28 @@ export function classifyRangeDeferred(filt: usize, n: i32, i0: i32, i1: i32, cod
 
 /**
  * Decides the `count` triplets listed at `list` (classifyRangeDeferred) in float64, bit for
- * bit like the float64 kernel, from the estimates as given (pair order, entry e of pair p at
- * 9p + e, at `input`), and writes their codes into their code bytes.
+ * bit like the float64 kernel, and writes their codes into their code bytes. The estimates
+ * (nine entries of T per pair) are read at `input`: with `bitmap` 0, every pair in pair order
+ * (pair p at 9p); else only the marked pairs, gathered at their slots (gather.ts).
  */
-export function recheckDeferred<T>(input: usize, n: i32, list: usize, count: i32): void {
+export function recheckDeferred<T>(input: usize, n: i32, list: usize, count: i32, bitmap: usize, counts: usize): void {
+  const pairBytes: usize = sizeof<T>() * 9;
   const sz = <usize>sizeof<T>();
   for (let e = 0; e < count; e++) {
     const entry = list + <usize>e * <usize>RECHECK_ENTRY_BYTES;
     const i = load<i32>(entry), j = load<i32>(entry, 4), k = load<i32>(entry, 8);
     const at = <usize>load<u32>(entry, 12);
-    const pa = input + 9 * <usize>(rowBase(n, i) + j - i - 1) * sz;
-    const pb = input + 9 * <usize>(rowBase(n, j) + k - j - 1) * sz;
-    const pc = input + 9 * <usize>(rowBase(n, i) + k - i - 1) * sz;
+    let ij = rowBase(n, i) + j - i - 1;
+    let jk = rowBase(n, j) + k - j - 1;
+    let ik = rowBase(n, i) + k - i - 1;
+    if (bitmap != 0) {
+      ij = slotOf(bitmap, counts, ij);
+      jk = slotOf(bitmap, counts, jk);
+      ik = slotOf(bitmap, counts, ik);
+    }
+    const pa = input + <usize>ij * pairBytes;
+    const pb = input + <usize>jk * pairBytes;
+    const pc = input + <usize>ik * pairBytes;
     const code = tripletCodeAt<T>(pa, sz, pb, sz, pc, sz, gram0At<T>(pb, sz), gram1At<T>(pb, sz));
     const lane = <u32>(k & 3);
     const byte = (<u32>load<u8>(at) & ~(<u32>0x11 << lane)) | ((code & 1) << lane) | ((code >> 1) << (4 + lane));

@@ -1,13 +1,15 @@
 // The Wasm kernels' exports: concrete float64- and float32-storage instances of the generic
 // kernels. Every kernel takes byte pointers and sizes into the imported memory and never
 // allocates; ts/wasm/memory-map.ts decides where everything lives.
-import { buildFilter, buildFilterFromPairs, classifyRange, classifyRangeDeferred, finishFilter, recheckDeferred, rowGram, RECHECK_ENTRY_BYTES } from './classify';
+import { buildFilter, buildFilterFromPairs, classifyRange, classifyRangeDeferred, finishFilter, recheckDeferred, rowGram } from './classify';
+import { gatherPairs, markRecheckPairs, rankPairs } from './gather';
+import { RECHECK_ENTRY_BYTES } from './layout';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
 import { anchorStart, averageVotes } from './start';
 
-export { addInto, anchorStart, averageVotes, classifyRangeDeferred, finishFilter, initSignTable, productCached, subtractDiagonal };
+export { addInto, anchorStart, averageVotes, classifyRangeDeferred, finishFilter, initSignTable, markRecheckPairs, productCached, rankPairs, subtractDiagonal };
 
 export function recheckEntryBytes(): i32 {
   return RECHECK_ENTRY_BYTES;
@@ -48,12 +50,23 @@ export function buildFilterFromPairsF32(input: usize, n: i32, i0: i32, i1: i32, 
   return buildFilterFromPairs<f32>(input, n, i0, i1, filt);
 }
 
-/** Decides the listed triplets (classifyRangeDeferred) in float64 from the estimates as given, at `input`. */
-export function recheckDeferredF64(input: usize, n: i32, list: usize, count: i32): void {
-  recheckDeferred<f64>(input, n, list, count);
+/**
+ * Decides the listed triplets (classifyRangeDeferred) in float64 from the estimates at `input`:
+ * as given (pair order) when `bitmap` is 0, else gathered (gatherPairsF64/F32).
+ */
+export function recheckDeferredF64(input: usize, n: i32, list: usize, count: i32, bitmap: usize, counts: usize): void {
+  recheckDeferred<f64>(input, n, list, count, bitmap, counts);
 }
-export function recheckDeferredF32(input: usize, n: i32, list: usize, count: i32): void {
-  recheckDeferred<f32>(input, n, list, count);
+export function recheckDeferredF32(input: usize, n: i32, list: usize, count: i32, bitmap: usize, counts: usize): void {
+  recheckDeferred<f32>(input, n, list, count, bitmap, counts);
+}
+
+/** Copies the marked pairs among p0 ≤ p < p1 (estimates from `staging`, pair p0 first) to their slots at `table`. */
+export function gatherPairsF64(staging: usize, p0: i32, p1: i32, bitmap: usize, counts: usize, table: usize): void {
+  gatherPairs<f64>(staging, p0, p1, bitmap, counts, table);
+}
+export function gatherPairsF32(staging: usize, p0: i32, p1: i32, bitmap: usize, counts: usize, table: usize): void {
+  gatherPairs<f32>(staging, p0, p1, bitmap, counts, table);
 }
 
 /**

@@ -129,3 +129,7 @@ export function filterBlockAt(filt: usize, n: i32, i: i32, k: i32): usize {
   const block = filterRowBlock(n, i) + <usize>((k >> 2) - ((i + 1) >> 2));
   return filt + <usize>FILTER_HEADER_BYTES + block * <usize>FILTER_BLOCK_BYTES;
 }
+
+/** Bytes of one entry of a deferred-recheck list: i, j, k (int32) and the address of the code byte. */
+export const RECHECK_ENTRY_BYTES: i32 = 16;
+

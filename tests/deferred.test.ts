@@ -10,10 +10,10 @@ import type { FloatArray } from '../ts/backend.js';
 import { Random } from '../ts/random.js';
 import { referenceCodes } from '../ts/reference.js';
 import { generateSynthetic } from '../ts/synthetic.js';
-import { wasmBackend } from '../ts/wasm/backend.js';
+import { gatherLimit, wasmBackend } from '../ts/wasm/backend.js';
 import { partition } from '../ts/wasm/chunks.js';
 import { instantiateKernels, kernelLayout, kernelModule, type KernelExports } from '../ts/wasm/kernels.js';
-import { codeBytes, planMemory, RECHECK_ENTRY_BYTES, recheckRoom, unpackRowCodes, WASM_PAGE, type MemoryMap } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, recheckRoom, unpackRowCodes, WASM_PAGE, type MemoryMap } from '../ts/wasm/memory-map.js';
 import { writeRows } from '../ts/wasm/runner.js';
 import { countDifferent } from './support/backends.js';
 
@@ -67,8 +67,12 @@ async function float64Codes(rijs: Float64Array, n: number): Promise<Uint8Array> 
   return unpack(memory, map);
 }
 
-/** Classification with deferred rechecks, step by step: codes before and after the rechecks, and how many were listed. */
-async function deferredCodes(rijs: Float64Array, n: number): Promise<{ before: Uint8Array; after: Uint8Array; listed: number }> {
+/**
+ * Classification with deferred rechecks, step by step: codes before and after the rechecks, and
+ * how many were listed. The rechecks read the pairs they need gathered into a table (as the
+ * backend does when they fit), or (`whole`) the estimates read again whole.
+ */
+async function deferredCodes(rijs: Float64Array, n: number, whole = false): Promise<{ before: Uint8Array; after: Uint8Array; listed: number; gathered: number }> {
   const map = planMemory({ n, elementBytes: 8, kernel: kernelLayout(), chunks: partition(n), lanes: 1, codes: 'memory', filter: true, deferRechecks: true });
   const { k, memory } = await kernelsFor(map);
   new Float64Array(memory.buffer, map.input, rijs.length).set(rijs);
@@ -85,9 +89,25 @@ async function deferredCodes(rijs: Float64Array, n: number): Promise<{ before: U
   const bytes = new Uint8Array(memory.buffer);
   for (let e = 0; e < listed; e++) bytes[entries[4 * e + 3]] ^= 0x11 << (entries[4 * e + 2] & 3); // both bits of lane k mod 4
   const before = unpack(memory, map);
-  new Float64Array(memory.buffer, map.reread, rijs.length).set(rijs); // the second read
-  k.recheckDeferredF64(map.reread, n, map.recheckLists[0], listed);
-  return { before, after: unpack(memory, map), listed };
+  if (whole) {
+    new Float64Array(memory.buffer, map.reread, rijs.length).set(rijs); // the second read
+    k.recheckDeferredF64(map.reread, n, map.recheckLists[0], listed, 0, 0);
+    return { before, after: unpack(memory, map), listed, gathered: 0 };
+  }
+  const at = gatherLayout(map);
+  new Float64Array(memory.buffer, map.filter, filterBytes(n) / 8).fill(NaN); // the dead filter copy: nothing of it may be read
+  new Uint8Array(memory.buffer, at.bitmap, 8 * at.words).fill(0);
+  k.markRecheckPairs(map.recheckLists[0], listed, n, at.bitmap);
+  const gathered = k.rankPairs(at.bitmap, at.words, at.counts);
+  if (gathered > at.tableRoom) throw new Error(`${gathered} pairs do not fit the table (${at.tableRoom})`);
+  for (let p0 = 0; p0 < map.pairs; p0 += at.stagingPairs) {
+    const p1 = Math.min(map.pairs, p0 + at.stagingPairs);
+    const staging = at.staging[(p0 / at.stagingPairs) % 2];
+    new Float64Array(memory.buffer, staging, 9 * (p1 - p0)).set(rijs.subarray(9 * p0, 9 * p1));
+    k.gatherPairsF64(staging, p0, p1, at.bitmap, at.counts, at.table);
+  }
+  k.recheckDeferredF64(at.table, n, map.recheckLists[0], listed, at.bitmap, at.counts);
+  return { before, after: unpack(memory, map), listed, gathered };
 }
 
 test('the recheck entry layout is the kernels’ own', async (t) => {
@@ -100,21 +120,29 @@ test('near-ties: every triplet is listed, and the rechecks rewrite each listed c
   const n = 30; // C(30, 3) = 4060 triplets: all of them fit the lists
   const rijs = inPlane(n, 5, 1e-9);
   const expected = await float64Codes(rijs, n);
-  const { before, after, listed } = await deferredCodes(rijs, n);
+  // Every pair is needed: more than the gathered table holds (72 bytes a pair against the filter
+  // copy's ~40), so the backend reads the estimates again whole, as here.
+  const map = planMemory({ n, elementBytes: 8, kernel: kernelLayout(), chunks: partition(n), lanes: 1, codes: 'memory', filter: true, deferRechecks: true });
+  t.true(gatherLayout(map).tableRoom < map.pairs);
+  const { before, after, listed } = await deferredCodes(rijs, n, true);
   t.is(listed, expected.length);
   t.is(countDifferent(before, expected), listed); // spoilt, every one
   t.is(countDifferent(after, expected), 0);
 });
 
-test('noisy data: a few triplets listed; after the rechecks the codes are the float64 kernel’s and the reference’s', async (t) => {
-  const n = 120;
-  const { rijs } = generateSynthetic({ n, seed: 31, noiseDeg: 5, outliers: 0.2 });
-  const { before, after, listed } = await deferredCodes(rijs as Float64Array, n);
-  t.true(listed > 0 && listed < after.length / 100, `${listed} listed`);
-  t.is(countDifferent(before, after), listed);
-  t.is(countDifferent(after, await float64Codes(rijs as Float64Array, n)), 0);
-  t.is(countDifferent(after, referenceCodes(rijs, n)), 0);
-});
+for (const whole of [false, true]) {
+  const how = whole ? 'from the estimates read again whole' : 'from the pairs gathered';
+  test(`noisy data: a few triplets listed; after the rechecks ${how} the codes are the float64 kernel’s and the reference’s`, async (t) => {
+    const n = 120;
+    const { rijs } = generateSynthetic({ n, seed: 31, noiseDeg: 5, outliers: 0.2 });
+    const { before, after, listed, gathered } = await deferredCodes(rijs as Float64Array, n, whole);
+    t.true(listed > 0 && listed < after.length / 100, `${listed} listed`);
+    if (!whole) t.true(gathered > 0 && gathered <= 3 * listed, `${gathered} pairs gathered`);
+    t.is(countDifferent(before, after), listed);
+    t.is(countDifferent(after, await float64Codes(rijs as Float64Array, n)), 0);
+    t.is(countDifferent(after, referenceCodes(rijs, n)), 0);
+  });
+}
 
 for (const threads of [1, 2]) {
   test(`${threads} thread(s): more undecided triplets than the lists hold (exact ties) start the classification again without deferral; same codes`, async (t) => {
@@ -133,6 +161,33 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+test.serial('pairs beyond the gathered table: the estimates are read again whole, with the same products as gathered', async (t) => {
+  const n = 150;
+  const { rijs } = generateSynthetic({ n, seed: 33, noiseDeg: 8, outliers: 0.3 });
+  const run = async (threads: number) => {
+    const problem = await wasmBackend.prepare(rijs as FloatArray, n, { jWeighting: false, memoryBudget: 2 ** 30, threads, codes: 'cached' });
+    try {
+      t.true((problem as unknown as { map: MemoryMap }).map.deferRechecks);
+      t.true((problem as unknown as { filterRechecks: number }).filterRechecks > 0);
+      const v = Float64Array.from({ length: problem.pairs }, (_, p) => Math.cos(p + 2));
+      const y = new Float64Array(problem.pairs);
+      await problem.multiply(v, y);
+      return y;
+    } finally {
+      problem.dispose();
+    }
+  };
+  for (const threads of [1, 2]) {
+    const gathered = await run(threads);
+    gatherLimit.pairs = 0;
+    try {
+      t.deepEqual(await run(threads), gathered, `${threads} thread(s)`);
+    } finally {
+      gatherLimit.pairs = Infinity;
+    }
+  }
+});
 
 test('cached runs defer the rechecks: their products equal those of the classification with float64 rows, bit for bit', async (t) => {
   // Paged codes classify with float64 rows; the same input both ways gives bitwise the same run.

@@ -8,7 +8,7 @@ import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
 import { partition } from '../ts/wasm/chunks.js';
-import { codeBytes, filterBytes, planMemory, RECHECK_ENTRY_BYTES } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES } from '../ts/wasm/memory-map.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
@@ -124,7 +124,7 @@ test('the power method’s work vectors lie in the dead estimates’ pages, clea
   t.true(placed > 10, `${placed} plans placed work vectors`);
 });
 
-test('deferred rechecks: the second read, v, the partial outputs and the iterates share the filter copy’s region; the first read shares the codes’ pages', (t) => {
+test('deferred rechecks: the gathered estimates (or the second read), v, the partial outputs and the iterates share the filter copy’s region; the first read shares the codes’ pages', (t) => {
   const kernel = { heapBase: 1024, signTableBytes: 16384 };
   for (const n of [3, 10, 50, 500, 1000, 3000]) {
     for (const elementBytes of [8, 4]) {
@@ -147,9 +147,25 @@ test('deferred rechecks: the second read, v, the partial outputs and the iterate
           t.true(at >= map.filter && at + bytes <= map.input, `${what}: vector at ${at}`);
           for (const [other, otherBytes] of vectors) if (other !== at) t.true(at + bytes <= other || other + otherBytes <= at, `${what}: ${at} overlaps ${other}`);
         }
-        // The part read while the filter copy is in use lands past it; the rest on it.
-        t.true(map.rereadSplit === map.pairs || map.reread + 9 * map.rereadSplit * elementBytes >= map.filter + filterBytes(n), what);
-        t.true(map.rereadSplit === 0 || map.reread + 9 * (map.rereadSplit - 1) * elementBytes < map.filter + filterBytes(n) + 64, what);
+        // Gathered rechecks: bitmap, counts, staging areas and table inside the filter copy's own
+        // pages, apart (the staging areas only where the table has room: tiny n has none, and
+        // reads the estimates whole); the table holds a good share of the pairs.
+        const at = gatherLayout(map);
+        const gatherParts: Array<[number, number]> = [
+          [at.bitmap, 8 * at.words],
+          [at.counts, 4 * at.words],
+          ...(at.tableRoom > 0
+            ? [[at.staging[0], 9 * at.stagingPairs * elementBytes], [at.staging[1], 9 * at.stagingPairs * elementBytes], [at.table, 9 * at.tableRoom * elementBytes]] as Array<[number, number]>
+            : []),
+        ];
+        if (n >= 50) t.true(at.tableRoom > 0, what);
+        t.is(at.words, Math.ceil(map.pairs / 64), what);
+        t.true(at.stagingPairs >= 1 && at.stagingPairs <= map.pairs, what);
+        for (const [start, bytes] of gatherParts) {
+          t.true(start >= map.filter && start + bytes <= map.filter + filterBytes(n), `${what}: gather part at ${start}`);
+          for (const [other, otherBytes] of gatherParts) if (other !== start) t.true(start + bytes <= other || other + otherBytes <= start, `${what}: ${start} overlaps ${other}`);
+        }
+        if (n >= 500) t.true(at.tableRoom >= map.pairs / 4, `${what}: table room ${at.tableRoom}`);
         // The first read: from `input`, over the scratch areas, recheck lists and codes (dead or not yet written by then).
         t.true(map.input + estimateBytes <= map.totalBytes, what);
         t.is(map.recheckLists.length, lanes, what);

@@ -20,7 +20,7 @@ import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { isNode, type Lane } from '../threads/lane.js';
-import { codeBytes, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
+import { codeBytes, gatherLayout, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
@@ -96,6 +96,13 @@ function resetCounter(buffer: ArrayBufferLike, map: MemoryMap): void {
 }
 
 /**
+ * Most pairs that deferred rechecks gather into their table (beyond it, or beyond the table's
+ * room, the estimates are read whole again). Infinity but in tests, which lower it to take the
+ * other path.
+ */
+export const gatherLimit = { pairs: Infinity };
+
+/**
  * A classification with deferred rechecks could not finish: the filter copy is not usable
  * (entries beyond its range) or more triplets were undecided than the lists hold. The
  * preparation starts again without deferral (same codes, more memory).
@@ -162,39 +169,74 @@ class WasmProblem implements JsyncProblem {
   private estimatesGone = false;
 
   /**
-   * Classifies every triplet once. With deferred rechecks, `reread` puts the estimates (pair
-   * order) at the map's `reread` address again, for the float64 decisions of the listed
-   * triplets: `early` the pairs from `rereadSplit` on (they land past the filter copy, so
-   * while the lanes classify), `rest` the others. Throws DeferralFailed when a list overflowed.
+   * Classifies every triplet once. With deferred rechecks, `readPairs(target, first, end)`
+   * puts the estimates of pairs first ≤ p < end (pair order) at `target` again, for the float64
+   * decisions of the listed triplets (gatherEstimates). Throws DeferralFailed when a list
+   * overflowed.
    */
-  async classify(reread: { early(): Promise<void>; rest(): Promise<void> } | null): Promise<void> {
+  async classify(readPairs: ((target: number, first: number, end: number) => Promise<void>) | null): Promise<void> {
     if (this.estimatesGone) throw new Error('classify() again: the estimates were overwritten (by a product, or by the classification itself; see memory-map.ts)');
     const start = performance.now();
     resetCounter(this.buffer(), this.map);
     const classified = Promise.all(this.lanes.map((lane) => lane.classify()));
     classified.catch(() => undefined); // surfaces below, after the warm-up
-    const early = this.map.deferRechecks && reread ? reread.early() : null;
-    early?.catch(() => undefined); // surfaces below
     // Workers classify; meanwhile this thread gets the product kernel compiled (warmup.ts),
     // unless prewarm() did already.
     if (this.lanes.length > 1 && !callerIsLane(this.n)) await warmKernels(this.module, true).catch(() => undefined);
     const shares = await classified;
     this.filterRechecks = shares.reduce((sum, share) => sum + share.rechecks, 0);
     this.held = shares.map((share) => share.chunks);
-    const { map } = this;
-    if (map.deferRechecks) {
+    if (this.map.deferRechecks) {
       this.estimatesGone = true;
-      // Always waited for: it writes into pages that v and the partial outputs take next.
-      if (early) await untilAborted(early, this.signal);
       if (shares.some((share) => share.overflowed)) throw new DeferralFailed('more undecided triplets than the recheck lists hold');
       if (this.filterRechecks > 0) {
-        if (!reread) throw new Error('classify(): deferred rechecks need the estimates again');
-        await reread.rest();
+        if (!readPairs) throw new Error('classify(): deferred rechecks need the estimates again');
+        const gathered = await this.gatherEstimates(shares.map((share) => share.rechecks), readPairs);
         throwIfAborted(this.signal);
-        await Promise.all(this.lanes.map((lane) => lane.recheck()));
+        await Promise.all(this.lanes.map((lane) => lane.recheck(gathered)));
       }
     }
     this.classifySeconds = (performance.now() - start) / 1000;
+  }
+
+  /**
+   * Deferred rechecks: marks the pairs of the listed triplets (`listed[lane]` entries in each
+   * lane's list) and, while the estimates stream through staging areas in the dead filter
+   * copy's pages, copies those pairs to their slots of a table there (memory-map.ts
+   * gatherLayout, assembly/gather.ts); returns true. When they do not fit the table, reads the
+   * estimates whole at the map's `reread` instead and returns false. Gathering writes only
+   * pages that the filter copy used; the whole second read also writes ~14·n² bytes of fresh
+   * ones (float64), and the rechecks then read pages that only the kernel's copy touched,
+   * each a fault of its own on this VM.
+   */
+  private async gatherEstimates(listed: number[], readPairs: (target: number, first: number, end: number) => Promise<void>): Promise<boolean> {
+    const { map, kernels } = this;
+    const at = gatherLayout(map);
+    new Uint8Array(this.buffer(), at.bitmap, 8 * at.words).fill(0);
+    listed.forEach((count, lane) => kernels.markRecheckPairs(map.recheckLists[lane], count, map.n, at.bitmap));
+    const needed = kernels.rankPairs(at.bitmap, at.words, at.counts);
+    if (needed > Math.min(at.tableRoom, gatherLimit.pairs)) {
+      await untilAborted(readPairs(map.reread, 0, map.pairs), this.signal);
+      return false;
+    }
+    const gather = map.elementBytes === 4 ? kernels.gatherPairsF32 : kernels.gatherPairsF64;
+    // Runs of pairs, read in turn into the two staging areas: the next run is on its way (on
+    // another core) while this one is gathered.
+    const runs = Math.ceil(map.pairs / at.stagingPairs);
+    const read = (run: number) => {
+      const p0 = run * at.stagingPairs;
+      const reading = readPairs(at.staging[run % 2], p0, Math.min(map.pairs, p0 + at.stagingPairs));
+      reading.catch(() => undefined); // surfaces where awaited
+      return reading;
+    };
+    const inFlight = [read(0), runs > 1 ? read(1) : Promise.resolve()];
+    for (let run = 0; run < runs; run++) {
+      await untilAborted(inFlight[run % 2], this.signal);
+      const p0 = run * at.stagingPairs;
+      gather(at.staging[run % 2], p0, Math.min(map.pairs, p0 + at.stagingPairs), at.bitmap, at.counts, at.table);
+      if (run + 2 < runs) inFlight[run % 2] = read(run + 2);
+    }
+    return true;
   }
 
   /** Not re-entrant: one product at a time (v and the partial outputs live in shared memory). */
@@ -434,13 +476,8 @@ async function prepareOnce(estimates: Estimates, n: number, options: PrepareOpti
     problem = new WasmProblem(n, memory, map, chunks, lanesInOrder, kernels, module, options.jWeighting, signal);
     throwIfAborted(signal);
     if (problem.cached) {
-      // Deferred rechecks read the estimates again over the filter copy: the part that lands
-      // past it while the lanes classify, the rest once they are done (and only if needed).
-      const split = map.rereadSplit;
-      await problem.classify({
-        early: async () => void (split < map.pairs && (await deliver(map.reread, split))),
-        rest: async () => void (await deliver(map.reread, 0, split)),
-      });
+      // Deferred rechecks read the estimates again once the lanes are done (and only if needed).
+      await problem.classify(async (target, first, end) => void (await deliver(target - 9 * first * elementBytes, first, end)));
     }
     return problem;
   } catch (error) {

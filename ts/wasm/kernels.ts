@@ -29,9 +29,19 @@ export interface KernelExports {
    * `room` entries). Returns how many it listed, or −1 when they did not fit.
    */
   classifyRangeDeferred(filter: number, n: number, i0: number, i1: number, codes: number, list: number, room: number): number;
-  /** Decides listed triplets in float64 from the estimates as given (pair order) at `input`. */
-  recheckDeferredF64(input: number, n: number, list: number, count: number): void;
-  recheckDeferredF32(input: number, n: number, list: number, count: number): void;
+  /**
+   * Decides listed triplets in float64 from the estimates at `input`: as given (pair order)
+   * with `bitmap` 0, else gathered at the slots of the marked pairs (assembly/gather.ts).
+   */
+  recheckDeferredF64(input: number, n: number, list: number, count: number, bitmap: number, counts: number): void;
+  recheckDeferredF32(input: number, n: number, list: number, count: number, bitmap: number, counts: number): void;
+  /** Marks in the bitmap (one bit per pair) the three pairs of each listed triplet. */
+  markRecheckPairs(list: number, count: number, n: number, bitmap: number): void;
+  /** counts[w] = marked pairs before 64-bit word w of the bitmap; returns all marked pairs. */
+  rankPairs(bitmap: number, words: number, counts: number): number;
+  /** Copies the marked pairs among p0 ≤ p < p1 (their estimates at `staging`, pair p0 first) to their slots at `table`. */
+  gatherPairsF64(staging: number, p0: number, p1: number, bitmap: number, counts: number, table: number): void;
+  gatherPairsF32(staging: number, p0: number, p1: number, bitmap: number, counts: number, table: number): void;
   recheckEntryBytes(): number;
   productCached(codes: number, table: number, n: number, i0: number, i1: number, v: number, y: number): void;
   productStreamingF64(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;

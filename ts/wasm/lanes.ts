@@ -13,7 +13,7 @@ export interface RunnerLane {
   /** This lane's share of the classification (ChunkRunner.classifyShare). */
   classify(): Promise<ClassifiedShare>;
   /** Deferred rechecks: decides the triplets this lane listed (ChunkRunner.recheck). */
-  recheck(): Promise<void>;
+  recheck(gathered: boolean): Promise<void>;
   /** This lane's share of a product: these chunks, or (null) chunks from the shared counter. */
   product(chunks: number[] | null): Promise<void>;
   /** Adds chunk c's triplets with first image below rowEnd to chunk 0's partial output (ChunkRunner.leadingRows). */
@@ -57,9 +57,9 @@ export function localLane(kernels: KernelExports, memory: WebAssembly.Memory, se
     classify: () => finishBreathing(runner.classifyShare(), check),
     product: (chunks) => finishBreathing(runner.productShare(chunks), check),
     leadingRows: (chunk, rowEnd) => finishBreathing(runner.leadingRows(chunk, rowEnd), check),
-    async recheck() {
+    async recheck(gathered) {
       check();
-      runner.recheck();
+      runner.recheck(gathered);
     },
     async reduce(p0, p1) {
       check();
@@ -126,7 +126,7 @@ export async function workerLane(worker: Lane, module: WebAssembly.Module, memor
     classify: () => worker.call<ClassifiedShare>('classify', null),
     product: (chunks) => worker.call<void>('product', chunks),
     leadingRows: (chunk, rowEnd) => worker.call<void>('leadingRows', [chunk, rowEnd]),
-    recheck: () => worker.call<void>('recheck', null),
+    recheck: (gathered) => worker.call<void>('recheck', gathered),
     reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
     anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),
     terminate: () => worker.terminate(),

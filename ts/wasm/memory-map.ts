@@ -15,9 +15,11 @@
  * With deferred rechecks (codes in memory, filter copy; see `deferRechecks`) there are no
  * rows and no Gram arrays: the estimates arrive in pair order in the codes' pages, the filter
  * copy is built from them, and the classification lists the few triplets the filter cannot
- * decide (one list per lane) instead of reading float64 rows. Afterwards the estimates are
- * read a second time into the dead filter copy's pages, the listed triplets decided in
- * float64, and then v, the partial outputs and the iterates reuse those pages.
+ * decide (one list per lane) instead of reading float64 rows. Afterwards the estimates stream
+ * through the dead filter copy's pages a second time, the pairs those triplets need are
+ * gathered there (gatherLayout; when they do not fit, the estimates are read whole into the
+ * region, which has room for them), the listed triplets decided in float64, and then v, the
+ * partial outputs and the iterates reuse those pages.
  */
 import { pairCount } from '../pairs.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
@@ -162,10 +164,12 @@ export interface MemoryMap {
   input: number;
   /** Deferred rechecks (see the top of this file): then rows, gram0 and gram1 are 0. */
   deferRechecks: boolean;
-  /** Deferred rechecks: where the estimates are read the second time (pair order), over the dead filter copy. */
+  /**
+   * Deferred rechecks: where the estimates are read a second time, whole (pair order), over the
+   * dead filter copy and past it, when the pairs that the rechecks need do not fit the
+   * gathered table (gatherLayout); the region has room for it.
+   */
   reread: number;
-  /** Deferred rechecks: the first pair whose second copy lands past the filter copy (can be read while it is in use), or P. */
-  rereadSplit: number;
   /** Deferred rechecks: per lane, its list of undecided triplets, with room for `recheckRoom` entries each. */
   recheckLists: number[];
   recheckRoom: number;
@@ -246,14 +250,15 @@ export function planMemory(request: PlanRequest): MemoryMap {
   return {
     n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: place.at, pagedBytes,
-    deferRechecks: false, reread: 0, rereadSplit: 0, recheckLists: [], recheckRoom: 0,
+    deferRechecks: false, reread: 0, recheckLists: [], recheckRoom: 0,
   };
 }
 
 /**
  * The plan with deferred rechecks (see the top of this file), from `at`, after the sign table
- * and the counter. One region holds, in turn, the filter copy (classification), the second
- * read of the estimates (rechecks), and v, the partial outputs and the iterates (products);
+ * and the counter. One region holds, in turn, the filter copy (classification), the gathered
+ * estimates of the rechecks (or, when they do not fit, the whole second read, which the region
+ * has room for), and v, the partial outputs and the iterates (products);
  * after it, the scratch areas, the recheck lists and the codes, whose pages first receive the
  * estimates as given (dead once the filter copy is built, before anything else there is
  * written).
@@ -266,7 +271,6 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const filter = take(filterBytes(n));
   const regionEnd = Math.max(place.at, align(filter + inputBytes + PAD));
   const reread = filter;
-  const rereadSplit = Math.min(pairs, Math.ceil((filterBytes(n) + PAD) / (9 * elementBytes)));
   place.at = filter; // the vectors reuse the region from its start
   const { v, partialBase, partials, work } = placeVectors(place, n, chunks, regionEnd, true);
   const input = place.at;
@@ -281,8 +285,45 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   return {
     n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch,
     anchorCodes, startScratch, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
-    deferRechecks: true, reread, rereadSplit, recheckLists, recheckRoom: room,
+    deferRechecks: true, reread, recheckLists, recheckRoom: room,
   };
+}
+
+/** Bytes of each of the two staging areas through which the estimates stream for gathered rechecks. */
+const GATHER_STAGING_BYTES = 4 * 2 ** 20;
+
+/**
+ * Where gathered rechecks (deferred rechecks, see ts/wasm/backend.ts) put their data: in the
+ * dead filter copy's own pages (never past them, so that the common case touches no fresh
+ * page): a bitmap over the pairs and a count per 64-bit word of it (assembly/gather.ts), two
+ * staging areas for runs of `stagingPairs` pairs as read (one is read while the other is
+ * gathered from), and the table of the marked pairs' estimates, with room for `tableRoom` of
+ * them.
+ */
+export interface GatherLayout {
+  bitmap: number;
+  words: number;
+  counts: number;
+  staging: [number, number];
+  stagingPairs: number;
+  table: number;
+  tableRoom: number;
+}
+
+export function gatherLayout(map: MemoryMap): GatherLayout {
+  const pairBytes = 9 * map.elementBytes;
+  const words = Math.ceil(map.pairs / 64);
+  const bitmap = map.filter;
+  const counts = align(bitmap + 8 * words);
+  // Both together at most a quarter of the region, so that small problems keep room for their table.
+  const stagingBytes = Math.min(GATHER_STAGING_BYTES, filterBytes(map.n) / 8);
+  const stagingPairs = Math.max(1, Math.min(map.pairs, Math.floor(stagingBytes / pairBytes)));
+  const first = align(counts + 4 * words);
+  const second = align(first + stagingPairs * pairBytes);
+  const staging: [number, number] = [first, second];
+  const table = align(second + stagingPairs * pairBytes + PAD);
+  const end = map.filter + filterBytes(map.n) - PAD;
+  return { bitmap, words, counts, staging, stagingPairs, table, tableRoom: Math.max(0, Math.floor((end - table) / pairBytes)) };
 }
 
 /**

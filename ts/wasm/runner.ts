@@ -5,7 +5,7 @@
  * chunks of ts/wasm/chunks.ts) are fixed by n; lanes only decide who runs which.
  */
 import type { FloatArray } from '../backend.js';
-import { codeBytes, RECHECK_ENTRY_BYTES, type MemoryMap } from './memory-map.js';
+import { codeBytes, gatherLayout, RECHECK_ENTRY_BYTES, type MemoryMap } from './memory-map.js';
 import type { KernelExports } from './kernels.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
 
@@ -262,17 +262,22 @@ export class ChunkRunner {
 
   /**
    * Deferred rechecks: decides the triplets this lane listed while classifying, in float64,
-   * from the estimates read again at the map's `reread`. Every code byte belongs to one row,
-   * classified by one lane, so lanes patch disjoint bytes.
+   * from the estimates gathered into the table of gatherLayout (`gathered`), else read again
+   * whole at the map's `reread`. Every code byte belongs to one row, classified by one lane,
+   * so lanes patch disjoint bytes.
    */
-  recheck(): void {
+  recheck(gathered: boolean): void {
     const m = this.setup.map;
     if (!m.deferRechecks) return;
     const recheck = this.f32 ? this.kernels.recheckDeferredF32 : this.kernels.recheckDeferredF64;
+    const at = gathered ? gatherLayout(m) : null;
     // In short calls, like the kernel calls of ROWS_PER_CALL: optimized code, once V8 has it,
     // only serves calls that start after it is ready.
     for (let from = 0; from < this.listed; from += RECHECKS_PER_CALL) {
-      recheck(m.reread, m.n, m.recheckLists[this.setup.lane] + from * RECHECK_ENTRY_BYTES, Math.min(RECHECKS_PER_CALL, this.listed - from));
+      const list = m.recheckLists[this.setup.lane] + from * RECHECK_ENTRY_BYTES;
+      const count = Math.min(RECHECKS_PER_CALL, this.listed - from);
+      if (at) recheck(at.table, m.n, list, count, at.bitmap, at.counts);
+      else recheck(m.reread, m.n, list, count, 0, 0);
     }
   }
 

@@ -11,7 +11,7 @@
  */
 import { partition } from './chunks.js';
 import { instantiateKernels, kernelLayout } from './kernels.js';
-import { planMemory, WASM_PAGE } from './memory-map.js';
+import { gatherLayout, planMemory, WASM_PAGE } from './memory-map.js';
 
 /** Tiny problem size; a few runs of it use up the baseline compiler's budget. */
 const N = 128;
@@ -49,8 +49,8 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
   const first = partition(N)[0]; // chunk 0: its codes go where this map put them
   const y = map.partials[0] - 8 * map.partialBase[0];
   // Deterministic, varied, finite entries: every code and both filter outcomes occur.
-  const fill = (at: number) => {
-    const estimates = new Float64Array(memory.buffer, at, 9 * map.pairs);
+  const fill = (at: number, pairs = map.pairs) => {
+    const estimates = new Float64Array(memory.buffer, at, 9 * pairs);
     for (let e = 0; e < estimates.length; e++) estimates[e] = Math.sin(1 + e * 0.7548776662466927);
   };
   for (let run = 0; run < RUNS; run++) {
@@ -58,9 +58,19 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     fill(map.input);
     k.finishFilter(map.filter, k.buildFilterFromPairsF64(map.input, N, 0, N - 1, map.filter));
     const listed = k.classifyRangeDeferred(map.filter, N, 0, first.i1, map.chunkCodes[0], map.recheckLists[0], map.recheckRoom);
-    fill(map.reread);
-    // The few listed triplets, many times: a long list of rechecks then runs in optimized code.
-    for (let again = 0; again < 32; again++) k.recheckDeferredF64(map.reread, N, map.recheckLists[0], Math.max(0, listed));
+    // The rechecks' gathering (backend.ts gatherEstimates), then the few listed triplets, many
+    // times: a long list of rechecks then runs in optimized code.
+    const at = gatherLayout(map);
+    new Uint8Array(memory.buffer, at.bitmap, 8 * at.words).fill(0);
+    k.markRecheckPairs(map.recheckLists[0], Math.max(0, listed), N, at.bitmap);
+    if (k.rankPairs(at.bitmap, at.words, at.counts) <= at.tableRoom) {
+      for (let p0 = 0; p0 < map.pairs; p0 += at.stagingPairs) {
+        const p1 = Math.min(map.pairs, p0 + at.stagingPairs);
+        fill(at.staging[0], p1 - p0);
+        k.gatherPairsF64(at.staging[0], p0, p1, at.bitmap, at.counts, at.table);
+      }
+      for (let again = 0; again < 32; again++) k.recheckDeferredF64(at.table, N, map.recheckLists[0], Math.max(0, listed), at.bitmap, at.counts);
+    }
     k.anchorStart(map.chunkCodes[0], N, map.startScratch, map.v);
     k.averageVotes(map.partials[0], map.v, map.pairs, map.pairs >> 1, N, 8); // the data-built start's averaging
     k.productCached(map.chunkCodes[0], map.signTable, N, 0, first.i1, map.v, y);

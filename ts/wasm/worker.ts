@@ -21,7 +21,7 @@ await serveLane({
   },
   prepareRows: (rijs: Float64Array | Float32Array | null) => finish(ready().prepareShare(rijs)),
   classify: () => finish(ready().classifyShare()),
-  recheck: () => ready().recheck(),
+  recheck: (gathered: boolean) => ready().recheck(gathered),
   product: (chunks: number[] | null) => finish(ready().productShare(chunks)),
   leadingRows: ([chunk, rowEnd]: [number, number]) => finish(ready().leadingRows(chunk, rowEnd)),
   reduce: ([p0, p1]: [number, number]) => ready().reduce(p0, p1),
