@@ -9,6 +9,11 @@ export function pairIndex(n: number, i: number, j: number): number {
   return ((2 * n - i - 1) * i) / 2 + j - i - 1;
 }
 
+/** Pairs (j, k) with j < i: in pair order they come first, and row i starts there. */
+export function pairsBeforeRow(n: number, i: number): number {
+  return (i * (2 * n - i - 1)) / 2;
+}
+
 /** Number of pairs of n images. */
 export function pairCount(n: number): number {
   return (n * (n - 1)) / 2;

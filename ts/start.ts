@@ -20,6 +20,7 @@
  * outliers; as many on the other 2), for the price of 3·VOTING_IMAGES/n of one product.
  */
 import type { JsyncProblem } from './backend.js';
+import { pairsBeforeRow } from './pairs.js';
 import { Random } from './random.js';
 
 /** Unit vector with independent standard normal entries. */
@@ -91,11 +92,6 @@ export function votingRows(n: number): number {
   return Math.min(VOTING_IMAGES, n - 2);
 }
 
-/** Pairs (j, k) with j < rows: in pair order they come first. */
-export function leadingPairs(n: number, rows: number): number {
-  return (rows * (2 * n - rows - 1)) / 2;
-}
-
 /**
  * x[p] = votes[p] / (the number of voting triplets of pair p), then normalised, in place;
  * votes = S′·x from JsyncProblem.multiplyRows(x, votes, rows). Pair (j, k) lies in n − 2 of
@@ -103,7 +99,7 @@ export function leadingPairs(n: number, rows: number): number {
  * stays as it is.
  */
 export function averageVotes(n: number, rows: number, x: Float64Array, votes: Float64Array): Float64Array {
-  const leading = leadingPairs(n, rows);
+  const leading = pairsBeforeRow(n, rows);
   let s = 0;
   for (let p = 0; p < votes.length; p++) s += votes[p] * votes[p];
   if (!(s > 0)) return x;

@@ -15,7 +15,7 @@
  */
 import { estimatesArray, isEstimateArray, type Estimates, type FloatArray, type JsyncBackend, type JsyncProblem, type PrepareOptions, type ProductMode } from '../backend.js';
 import { JsyncAbortError, JsyncInputError, throwIfAborted, untilAborted } from '../errors.js';
-import { pairCount, tripletCount } from '../pairs.js';
+import { pairCount, pairsBeforeRow, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
 import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
@@ -24,7 +24,7 @@ import { codeBytes, gatherLayout, MAX_WASM_BYTES, planMemory, unpackRowCodes, WA
 import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
-import { leadingPairs, votingRows } from '../start.js';
+import { votingRows } from '../start.js';
 
 
 function formatBytes(bytes: number): string {
@@ -275,7 +275,7 @@ class WasmProblem implements JsyncProblem {
       await lanes[holder].leadingRows(chunk.index, rows);
     }
     if (!this.jWeighting) {
-      const leading = leadingPairs(n, rows);
+      const leading = pairsBeforeRow(n, rows);
       this.kernels.subtractDiagonal(map.v, sum, leading, n); // n − 2 times
       this.kernels.subtractDiagonal(map.v + 8 * leading, sum + 8 * leading, this.pairs - leading, rows + 2); // rows times
     }
@@ -336,7 +336,7 @@ class WasmProblem implements JsyncProblem {
     if (target !== map.v) new Float64Array(buffer, map.v, this.pairs).set(new Float64Array(buffer, target, this.pairs));
     const rows = votingRows(n);
     const votes = await this.leadingVotes(rows);
-    this.kernels.averageVotes(target, votes, this.pairs, leadingPairs(n, rows), n, rows);
+    this.kernels.averageVotes(target, votes, this.pairs, pairsBeforeRow(n, rows), n, rows);
     const start = new Float64Array(this.buffer(), target, this.pairs);
     return map.work ? start : start.slice();
   }

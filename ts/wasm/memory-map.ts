@@ -21,7 +21,7 @@
  * region, which has room for them), the listed triplets decided in float64, and then v, the
  * partial outputs and the iterates reuse those pages.
  */
-import { pairCount } from '../pairs.js';
+import { pairCount, pairsBeforeRow } from '../pairs.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
 
 export const WASM_PAGE = 65536;
@@ -204,7 +204,7 @@ class Placer {
 function placeVectors(place: Placer, n: number, chunks: Chunk[], deadEnd: number, withWork: boolean) {
   const pairs = pairCount(n);
   const v = place.take(8 * pairs);
-  const partialBase = chunks.map((c) => (c.i0 * (2 * n - c.i0 - 1)) / 2);
+  const partialBase = chunks.map((c) => pairsBeforeRow(n, c.i0));
   const partials = partialBase.map((base) => place.take(8 * (pairs - base)));
   const beforeWork = place.at;
   let work: [number, number] | null = withWork ? [place.take(8 * pairs), place.take(8 * pairs)] : null;

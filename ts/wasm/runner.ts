@@ -5,6 +5,7 @@
  * chunks of ts/wasm/chunks.ts) are fixed by n; lanes only decide who runs which.
  */
 import type { FloatArray } from '../backend.js';
+import { pairsBeforeRow } from '../pairs.js';
 import { codeBytes, gatherLayout, RECHECK_ENTRY_BYTES, type MemoryMap } from './memory-map.js';
 import type { KernelExports } from './kernels.js';
 import { ROW_BLOCK, type Chunk } from './chunks.js';
@@ -34,7 +35,7 @@ const RECHECKS_PER_CALL = 256;
  * the first non-finite value, or −1.
  */
 export function writeRows(rijs: FloatArray, n: number, i0: number, i1: number, target: Float64Array | Float32Array): number {
-  let pair = (i0 * (2 * n - i0 - 1)) / 2;
+  let pair = pairsBeforeRow(n, i0);
   let bad = -1;
   for (let i = i0; i < i1; i++) {
     const len = n - 1 - i;
@@ -179,8 +180,8 @@ export class ChunkRunner {
       // The filter copy straight from the estimates as given (at m.input); nothing else.
       const maxAbs = (this.f32 ? k.buildFilterFromPairsF32 : k.buildFilterFromPairsF64)(m.input, m.n, i0, i1, m.filter);
       if (Number.isFinite(maxAbs)) return { firstNonFinite: -1, maxAbs };
-      const first = 9 * ((i0 * (2 * m.n - i0 - 1)) / 2);
-      const end = 9 * ((i1 * (2 * m.n - i1 - 1)) / 2);
+      const first = 9 * pairsBeforeRow(m.n, i0);
+      const end = 9 * pairsBeforeRow(m.n, i1);
       const input = this.f32 ? new Float32Array(this.memory.buffer, m.input, end) : new Float64Array(this.memory.buffer, m.input, end);
       let bad = first;
       while (bad < end && Number.isFinite(input[bad])) bad++;
