@@ -31,33 +31,37 @@ export function initSignTable(table: usize): void {
   }
 }
 
-/** One triplet (i, j, k) in scalar code: code `code`, pair offsets `jk`, `ik` (bytes). */
+/**
+ * Stores the lanes of `value` that `lanes` names (bit 0: lane 0, bit 1: lane 1) at `ptr` and
+ * leaves the other lane of memory alone: a whole-vector store could put back a stale value
+ * there, which another store of the same block may just have updated.
+ */
 // @ts-ignore: decorator
 @inline
-function oneTriplet(code: u32, vij: f64, v: usize, y: usize, jk: usize, ik: usize): f64 {
-  const sIk: f64 = code & 1 ? -1 : 1;
-  const sJk: f64 = ((code >> 1) ^ code) & 1 ? -1 : 1;
-  const t = vij + sJk * load<f64>(v + jk) + sIk * load<f64>(v + ik);
-  store<f64>(y + jk, load<f64>(y + jk) + sJk * t);
-  store<f64>(y + ik, load<f64>(y + ik) + sIk * t);
-  return t;
+function storeLanes(ptr: usize, value: v128, lanes: u32): void {
+  if (lanes == 3) v128.store(ptr, value);
+  else if (lanes == 1) v128.store64_lane(ptr, value, 0);
+  else if (lanes == 2) v128.store64_lane(ptr, value, 1, 8);
 }
 
-/** The code of triplet k of a row whose packed codes (first byte: block `blockLo`) start at `codes`. */
+/** All ones in the float64 lanes that `lanes` names (bit 0: lane 0, bit 1: lane 1), zeros elsewhere. */
 // @ts-ignore: decorator
 @inline
-function codeAt(codes: usize, blockLo: i32, k: i32): u32 {
-  const byte = <u32>load<u8>(codes + <usize>((k >> 2) - blockLo));
-  return ((byte >> <u32>(k & 3)) & 1) | (((byte >> <u32>(4 + (k & 3))) & 1) << 1);
+function laneMask(lanes: u32): v128 {
+  return i64x2.replace_lane(i64x2.splat(-(<i64>(lanes & 1))), 1, -(<i64>((lanes >> 1) & 1)));
 }
 
 /**
  * Contribution of the triplets (i, j, k), k > j, whose packed codes (layout.ts: one byte per
  * block of four absolute k, from k = 4⌊(j+1)/4⌋) start at `codes`, and — when `two` — of the
  * triplets (i2, j, k) too, whose codes start at `codes2`: the two rows share the pairs (j, k),
- * so their v and y entries are loaded and stored once for both. Whole blocks inside j < k < n
- * take the SIMD loop (one code byte → one 64-byte entry of the sign table, four triplets per
- * row in two f64x2 steps); the lanes of a partial first or last block are done one by one.
+ * so their v and y entries are loaded and stored once for both. One code byte → one 64-byte
+ * entry of the sign table: four triplets per row in two f64x2 steps. The whole blocks first,
+ * then the partial first and last blocks (lanes k ≤ j or k ≥ n are not triplets) in the same
+ * steps with those lanes masked: they add +0 to the row sums (which start at +0, so are never
+ * −0, and stay as they are) and are not stored. Their loads reach at most three pairs before
+ * the first or after the last pair of a row: inside memory (ts/wasm/memory-map.ts pads every
+ * region by more).
  */
 // @ts-ignore: decorator
 @inline
@@ -66,41 +70,30 @@ function productRows(
 ): void {
   const ij = <usize>(rowBase(n, i) + j - i - 1) * 8;
   const ij2 = <usize>(rowBase(n, i2) + j - i2 - 1) * 8;
-  const vijScalar = load<f64>(v + ij);
-  const vij2Scalar = two ? load<f64>(v + ij2) : 0;
+  const vij = f64x2.splat(load<f64>(v + ij));
+  const vij2 = f64x2.splat(two ? load<f64>(v + ij2) : 0);
   // Byte offsets of the pairs (j, k), (i, k) and (i2, k) are jkAt + 8k, ikAt + 8k, ik2At + 8k
   // (wrapping arithmetic).
   const jkAt = <usize>(rowBase(n, j) - j - 1) * 8;
   const ikAt = <usize>(rowBase(n, i) - i - 1) * 8;
   const ik2At = <usize>(rowBase(n, i2) - i2 - 1) * 8;
   const kLo = j + 1;
-  const blockLo = kLo >> 2; // absolute block index of the rows' first byte
+  const kFirst = kLo & ~3; // first k of the first block (whose first byte is at `codes`)
   const kFull = (kLo + 3) & ~3; // first k of the first whole block
   const kFullEnd = n & ~3; // end of the last whole block
-  let sum: f64 = 0;
-  let sum2: f64 = 0;
-  let k = kLo;
-  // Head: the lanes of a partial first block (or every lane when no block is whole).
-  const headEnd = min(kFull, n);
-  for (; k < headEnd; k++) {
-    sum += oneTriplet(codeAt(codes, blockLo, k), vijScalar, v, y, jkAt + <usize>k * 8, ikAt + <usize>k * 8);
-    if (two) sum2 += oneTriplet(codeAt(codes2, blockLo, k), vij2Scalar, v, y, jkAt + <usize>k * 8, ik2At + <usize>k * 8);
-  }
-  if (k < kFullEnd) {
-    const vij = f64x2.splat(vijScalar);
-    const vij2 = f64x2.splat(vij2Scalar);
-    let acc = f64x2.splat(0);
-    let acc2 = f64x2.splat(0);
-    const first = <usize>((k >> 2) - blockLo);
+  let acc = f64x2.splat(0);
+  let acc2 = f64x2.splat(0);
+  if (kFull < kFullEnd) {
+    const first = <usize>((kFull - kFirst) >> 2);
     let pcode = codes + first;
     let pcode2 = codes2 + first;
-    let pvjk = v + jkAt + <usize>k * 8;
-    let pyjk = y + jkAt + <usize>k * 8;
-    let pvik = v + ikAt + <usize>k * 8;
-    let pyik = y + ikAt + <usize>k * 8;
-    let pvik2 = v + ik2At + <usize>k * 8;
-    let pyik2 = y + ik2At + <usize>k * 8;
-    const pend = pcode + <usize>((kFullEnd - k) >> 2);
+    let pvjk = v + jkAt + <usize>kFull * 8;
+    let pyjk = y + jkAt + <usize>kFull * 8;
+    let pvik = v + ikAt + <usize>kFull * 8;
+    let pyik = y + ikAt + <usize>kFull * 8;
+    let pvik2 = v + ik2At + <usize>kFull * 8;
+    let pyik2 = y + ik2At + <usize>kFull * 8;
+    const pend = pcode + <usize>((kFullEnd - kFull) >> 2);
     do {
       // Row i, lanes 0–3: t = vij + σjk vjk + σik vik; y_jk += σjk t (kept in registers when
       // `two`), y_ik += σik t.
@@ -138,17 +131,61 @@ function productRows(
       pvik += 32;
       pyik += 32;
     } while (++pcode < pend);
-    sum += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    if (two) sum2 += f64x2.extract_lane(acc2, 0) + f64x2.extract_lane(acc2, 1);
-    k = kFullEnd;
   }
-  // Tail: the lanes of a partial last block.
-  for (; k < n; k++) {
-    sum += oneTriplet(codeAt(codes, blockLo, k), vijScalar, v, y, jkAt + <usize>k * 8, ikAt + <usize>k * 8);
-    if (two) sum2 += oneTriplet(codeAt(codes2, blockLo, k), vij2Scalar, v, y, jkAt + <usize>k * 8, ik2At + <usize>k * 8);
+  // The partial blocks: the first (lanes k ≤ j) and the last (lanes k ≥ n), or the one block
+  // that is both. Bit L of `valid`: lane L (k = kb + L) is a triplet.
+  const tailLanes: u32 = n & 3 ? ~(<u32>0xf << <u32>(n & 3)) & 0xf : 0xf;
+  for (let edge = 0; edge < 2; edge++) {
+    let kb: i32;
+    let valid: u32;
+    if (edge == 0) {
+      if (kLo == kFirst) continue;
+      kb = kFirst;
+      valid = (<u32>0xf << <u32>(kLo - kFirst)) & (kb + 4 > n ? tailLanes : 0xf) & 0xf;
+    } else {
+      if (tailLanes == 0xf || kFullEnd < kFull) continue; // no partial last block, or it was the first
+      kb = kFullEnd;
+      valid = tailLanes;
+    }
+    const lo = valid & 3;
+    const hi = valid >> 2;
+    const keep0 = laneMask(lo);
+    const keep1 = laneMask(hi);
+    const byte = <usize>((kb - kFirst) >> 2);
+    const pvjk = v + jkAt + <usize>kb * 8;
+    const pyjk = y + jkAt + <usize>kb * 8;
+    const pvik = v + ikAt + <usize>kb * 8;
+    const pyik = y + ikAt + <usize>kb * 8;
+    const entry = table + (<usize>load<u8>(codes + byte) << 6);
+    const vjk0 = v128.load(pvjk), vjk1 = v128.load(pvjk, 16);
+    const mjk0 = v128.load(entry), mik0 = v128.load(entry, 16);
+    const mjk1 = v128.load(entry, 32), mik1 = v128.load(entry, 48);
+    const t0 = v128.and(f64x2.add(f64x2.add(vij, v128.xor(vjk0, mjk0)), v128.xor(v128.load(pvik), mik0)), keep0);
+    const t1 = v128.and(f64x2.add(f64x2.add(vij, v128.xor(vjk1, mjk1)), v128.xor(v128.load(pvik, 16), mik1)), keep1);
+    let yjk0 = f64x2.add(v128.load(pyjk), v128.xor(t0, mjk0));
+    let yjk1 = f64x2.add(v128.load(pyjk, 16), v128.xor(t1, mjk1));
+    storeLanes(pyik, f64x2.add(v128.load(pyik), v128.xor(t0, mik0)), lo);
+    storeLanes(pyik + 16, f64x2.add(v128.load(pyik, 16), v128.xor(t1, mik1)), hi);
+    acc = f64x2.add(acc, f64x2.add(t0, t1));
+    if (two) {
+      const pvik2 = v + ik2At + <usize>kb * 8;
+      const pyik2 = y + ik2At + <usize>kb * 8;
+      const entry2 = table + (<usize>load<u8>(codes2 + byte) << 6);
+      const nk0 = v128.load(entry2), ni0 = v128.load(entry2, 16);
+      const nk1 = v128.load(entry2, 32), ni1 = v128.load(entry2, 48);
+      const s0 = v128.and(f64x2.add(f64x2.add(vij2, v128.xor(vjk0, nk0)), v128.xor(v128.load(pvik2), ni0)), keep0);
+      const s1 = v128.and(f64x2.add(f64x2.add(vij2, v128.xor(vjk1, nk1)), v128.xor(v128.load(pvik2, 16), ni1)), keep1);
+      yjk0 = f64x2.add(yjk0, v128.xor(s0, nk0));
+      yjk1 = f64x2.add(yjk1, v128.xor(s1, nk1));
+      storeLanes(pyik2, f64x2.add(v128.load(pyik2), v128.xor(s0, ni0)), lo);
+      storeLanes(pyik2 + 16, f64x2.add(v128.load(pyik2, 16), v128.xor(s1, ni1)), hi);
+      acc2 = f64x2.add(acc2, f64x2.add(s0, s1));
+    }
+    storeLanes(pyjk, yjk0, lo);
+    storeLanes(pyjk + 16, yjk1, hi);
   }
-  store<f64>(y + ij, load<f64>(y + ij) + sum);
-  if (two) store<f64>(y + ij2, load<f64>(y + ij2) + sum2);
+  store<f64>(y + ij, load<f64>(y + ij) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)));
+  if (two) store<f64>(y + ij2, load<f64>(y + ij2) + (f64x2.extract_lane(acc2, 0) + f64x2.extract_lane(acc2, 1)));
 }
 
 /** Contribution of the triplets (i, j, k), k > j, whose packed codes start at `codes`. */

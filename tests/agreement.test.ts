@@ -76,6 +76,30 @@ for (const input of INPUTS) {
   }
 }
 
+// Rows whose first or last block of four k is partial (every n mod 4, rows that fit one block)
+// and chunks of 3 threads whose first rows' partial blocks sit next to another chunk's output.
+test('wasm products equal the reference for every n mod 4, with 1 and 3 threads', async (t) => {
+  for (const n of [5, 6, 7, 8, 9, 10, 11, 12, 62, 63, 64, 65]) {
+    const { rijs } = generateSynthetic({ n, seed: 100 + n, noiseDeg: 4, outliers: 0.3 });
+    const pairs = (n * (n - 1)) / 2;
+    const v = randomVector(pairs, n);
+    const expected = new Float64Array(pairs);
+    referenceProduct(rijs, n, v, expected, false);
+    for (const threads of [1, 3]) {
+      for (const codes of ['cached', 'streaming'] as const) {
+        const problem = await wasmBackend.prepare(rijs, n, { memoryBudget: 2 ** 30, threads, codes });
+        try {
+          const y = new Float64Array(pairs);
+          await problem.multiply(v, y);
+          t.true(relativeError(y, expected) <= 1e-12, `n = ${n}, ${threads} threads, ${codes}: relative error ${relativeError(y, expected)}`);
+        } finally {
+          problem.dispose();
+        }
+      }
+    }
+  }
+});
+
 test('wasm chooses cached codes when they fit and streams when they do not', async (t) => {
   const { rijs } = generateSynthetic({ n: 120, seed: 10, noiseDeg: 2 });
   const roomy = await wasmBackend.prepare(rijs, 120, { jWeighting: false, memoryBudget: 2 ** 30, threads: 1, codes: 'auto' });

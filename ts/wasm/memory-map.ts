@@ -3,8 +3,9 @@
  * pointers from here; the formulas below mirror assembly/layout.ts.
  *
  * Regions, each 64-byte aligned and padded so that the SIMD loops' reads past the end of a
- * region (and the float64 classification kernel's reads of up to three entries before a
- * row's start, which land in the previous region's padding) stay inside memory: sign table,
+ * region (and the reads of up to three entries before a row's start by the float64
+ * classification kernel and by the products, in v and the partial outputs, which land in the
+ * previous region's padding) stay inside memory: sign table,
  * the lanes' work counter, estimates (row layout), row Gram terms (2 × P float64), the
  * float32 filter copy of the estimates (classification's fast path, see
  * assembly/classify.ts; optional), v, one partial output per chunk (ts/wasm/chunks.ts) and
