@@ -349,6 +349,18 @@ export function filterUsable(filt: usize): bool {
   return filt != 0 && load<f32>(filt) >= 0;
 }
 
+/**
+ * a·b + c in float32: fused (one rounding) in the relaxed-SIMD build, else a multiply and then
+ * an add, bitwise as `f32x4.add(f32x4.mul(a, b), c)`. The filter's threshold (finishFilter)
+ * counts the roundings of the unfused evaluation, so it covers the fused one too.
+ */
+// @ts-ignore: decorator
+@inline
+function mulAdd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** What `filterBlocks` does with the lanes it cannot decide (a constant: one loop per mode). */
 const SCAN: i32 = 0; // count them
 const FIX: i32 = 1; // recompute them in float64 from the row layout
@@ -429,32 +441,32 @@ function filterBlocks<T>(
     // were measured too: the same codes, 3–8% faster in runs taken in turns (Node 20 needs
     // --experimental-wasm-relaxed-simd), not worth a second set of builds and a probe.
     const c02 = v128.load(pc, 32), c12 = v128.load(pc, 80);
-    const p = f32x4.add(f32x4.mul(A00, c02), f32x4.mul(A10, c12));
-    const q = f32x4.add(f32x4.mul(A01, c02), f32x4.mul(A11, c12));
-    const u2 = f32x4.add(f32x4.mul(A02, c02), f32x4.mul(A12, c12));
+    const p = mulAdd(A10, c12, f32x4.mul(A00, c02));
+    const q = mulAdd(A11, c12, f32x4.mul(A01, c02));
+    const u2 = mulAdd(A12, c12, f32x4.mul(A02, c02));
     const c00 = v128.load(pc, 0), c10 = v128.load(pc, 48);
-    const u0 = f32x4.add(f32x4.mul(A02, c00), f32x4.mul(A12, c10));
+    const u0 = mulAdd(A12, c10, f32x4.mul(A02, c00));
     const c01 = v128.load(pc, 16), c11 = v128.load(pc, 64);
-    const u1 = f32x4.add(f32x4.mul(A02, c01), f32x4.mul(A12, c11));
+    const u1 = mulAdd(A12, c11, f32x4.mul(A02, c01));
     if (barrier(v128.xor(v128.xor(v128.xor(p, q), v128.xor(u0, u1)), u2), n)) store<u8>(out, 0);
     const c20 = v128.load(pc, 96), c21 = v128.load(pc, 112);
     const b00 = v128.load(pb, 0), b01 = v128.load(pb, 16);
     const b10 = v128.load(pb, 48), b11 = v128.load(pb, 64);
     const b20 = v128.load(pb, 96), b21 = v128.load(pb, 112);
-    const h0 = f32x4.add(f32x4.mul(b00, c20), f32x4.mul(b01, c21));
-    const h1 = f32x4.add(f32x4.mul(b10, c20), f32x4.mul(b11, c21));
-    const h2 = f32x4.add(f32x4.mul(b20, c20), f32x4.mul(b21, c21));
-    const g = f32x4.add(f32x4.mul(A20, h0), f32x4.mul(A21, h1)); // γ
+    const h0 = mulAdd(b01, c21, f32x4.mul(b00, c20));
+    const h1 = mulAdd(b11, c21, f32x4.mul(b10, c20));
+    const h2 = mulAdd(b21, c21, f32x4.mul(b20, c20));
+    const g = mulAdd(A21, h1, f32x4.mul(A20, h0)); // γ
     const dl = f32x4.mul(A22, h2); // δ
-    const y = f32x4.add(f32x4.mul(b20, u0), f32x4.mul(b21, u1));
+    const y = mulAdd(b21, u1, f32x4.mul(b20, u0));
     if (barrier(v128.xor(v128.xor(g, dl), y), n)) store<u8>(out, 0);
     const b02 = v128.load(pb, 32), b12 = v128.load(pb, 80), b22 = v128.load(pb, 128);
     const c22 = v128.load(pc, 128);
     const gb0 = v128.load(pb, 144), gb1 = v128.load(pb, 160);
-    const ad = f32x4.add(f32x4.add(f32x4.mul(b02, p), f32x4.mul(b12, q)), dl);
-    const bg = f32x4.add(f32x4.mul(b22, u2), g);
-    const x = f32x4.add(y, f32x4.mul(c22, f32x4.add(f32x4.mul(A20, b02), f32x4.mul(A21, b12))));
-    const d1 = f32x4.sub(f32x4.add(bg, x), f32x4.add(f32x4.mul(G02, gb0), f32x4.mul(G12, gb1)));
+    const ad = f32x4.add(mulAdd(b12, q, f32x4.mul(b02, p)), dl);
+    const bg = mulAdd(b22, u2, g);
+    const x = mulAdd(c22, mulAdd(A21, b12, f32x4.mul(A20, b02)), y);
+    const d1 = f32x4.sub(f32x4.add(bg, x), mulAdd(G12, gb1, f32x4.mul(G02, gb0)));
     const d3 = f32x4.add(ad, bg);
     const d2 = f32x4.add(d1, f32x4.sub(ad, bg));
 

@@ -2,7 +2,9 @@
  * Benchmarks (benchmark.js): the reference and the Wasm backend on one thread at
  * n = 100, 200, 400, 1000 — classification and one product, in triplets per second — and the
  * Wasm backend end to end (one thread); writes bench/RESULTS.md with the machine it ran on
- * (bench/threads.ts appends the thread and scale table).
+ * (bench/threads.ts appends the thread and scale table). The Wasm rows come twice where the
+ * runtime has relaxed SIMD (the npm script turns it on in Node 20): the plain SIMD kernels and
+ * their relaxed-SIMD build (fused multiply-add in the classification filter; same results).
  *
  *   npm run bench                 # everything (the reference at n = 1000 takes minutes)
  *   npm run bench -- --quick      # n ≤ 400 only
@@ -17,6 +19,7 @@ import { tripletCount } from '../ts/pairs.js';
 import { referenceCodes, referenceProduct } from '../ts/reference.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { wasmBackend } from '../ts/wasm/backend.js';
+import { relaxedSimdAccepted } from '../ts/wasm/kernels.js';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [100, 200, 400] : [100, 200, 400, 1000];
@@ -62,21 +65,24 @@ async function benchSize(n: number): Promise<Row[]> {
   // the deferred rechecks, memory-map.ts), so classification is timed inside prepare(): the
   // mean of the problems' own classification times, after one to warm up (a long first call
   // runs in the baseline compiler). The rechecks, second read included, count as classification.
-  const prepare = () => wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 1, codes: 'cached' });
-  let problem = await prepare();
-  const runs = n >= 1000 ? 3 : 5;
-  let classifyTotal = 0;
-  for (let run = 0; run < runs; run++) {
+  for (const relaxedSimd of relaxedSimdAccepted() ? [false, true] : [false]) {
+    const backend = relaxedSimd ? 'wasm, relaxed SIMD' : 'wasm';
+    const prepare = () => wasmBackend.prepare(data.rijs, n, { jWeighting: false, memoryBudget: 2 ** 32, threads: 1, codes: 'cached', relaxedSimd });
+    let problem = await prepare();
+    const runs = n >= 1000 ? 3 : 5;
+    let classifyTotal = 0;
+    for (let run = 0; run < runs; run++) {
+      problem.dispose();
+      problem = await prepare();
+      classifyTotal += problem.classifySeconds;
+    }
+    const wasmClassify = classifyTotal / runs;
+    await problem.multiply(v, y);
+    const wasmProduct = await measure(`${backend} product n=${n}`, () => problem.multiply(v, y), false);
     problem.dispose();
-    problem = await prepare();
-    classifyTotal += problem.classifySeconds;
+    rows.push({ n, backend, classifySeconds: wasmClassify, productSeconds: wasmProduct });
+    console.log(`n=${n} ${backend}: classify ${wasmClassify.toFixed(4)} s (${rate(n, wasmClassify)}), product ${wasmProduct.toFixed(4)} s (${rate(n, wasmProduct)})`);
   }
-  const wasmClassify = classifyTotal / runs;
-  await problem.multiply(v, y);
-  const wasmProduct = await measure(`wasm product n=${n}`, () => problem.multiply(v, y), false);
-  problem.dispose();
-  rows.push({ n, backend: 'wasm', classifySeconds: wasmClassify, productSeconds: wasmProduct });
-  console.log(`n=${n} wasm: classify ${wasmClassify.toFixed(4)} s (${rate(n, wasmClassify)}), product ${wasmProduct.toFixed(4)} s (${rate(n, wasmProduct)})`);
 
   // Reference: its product recomputes every residual, so classification ≈ one product.
   const slow = n >= 400;
@@ -135,7 +141,9 @@ async function main(): Promise<void> {
     'One thread. Input: synthetic, 20% outliers, 5° noise, float64. Rates are triplets per second',
     '(C(n,3) triplets per classification or per product). Wasm classification: the mean of the',
     'classification times of 3–5 prepared problems (a problem classifies once), the deferred',
-    'float64 rechecks and their second read of the estimates included. The machine is shared',
+    'float64 rechecks and their second read of the estimates included. "wasm, relaxed SIMD": the',
+    'relaxed-SIMD build of the kernels (fused multiply-add in the classification filter; the same',
+    'codes, products and signs; the product kernel is the same code). The machine is shared',
     'and noisy: compare rows of one run, not across runs.',
     '',
     '## Classification and product',
@@ -148,18 +156,18 @@ async function main(): Promise<void> {
     '',
     '## Wasm against the reference (same run)',
     '',
-    '| n | classification speed-up | product speed-up |',
-    '|---|---|---|',
-    ...SIZES.map((n) => {
-      const w = rows.find((r) => r.n === n && r.backend === 'wasm')!;
-      const ref = rows.find((r) => r.n === n && r.backend === 'reference')!;
-      return `| ${n} | ${(ref.classifySeconds / w.classifySeconds).toFixed(0)}× | ${(ref.productSeconds / w.productSeconds).toFixed(0)}× |`;
+    '| n | kernels | classification speed-up | product speed-up |',
+    '|---|---|---|---|',
+    ...rows.filter((r) => r.backend !== 'reference').map((w) => {
+      const ref = rows.find((r) => r.n === w.n && r.backend === 'reference')!;
+      return `| ${w.n} | ${w.backend} | ${(ref.classifySeconds / w.classifySeconds).toFixed(0)}× | ${(ref.productSeconds / w.productSeconds).toFixed(0)}× |`;
     }),
     '',
     `## End to end, Wasm, n = ${e2e.n}`,
     '',
-    '`jsync()` from the estimates in memory to the signs (best of 3 after a warm-up), and the',
-    'command line `jsync run` as a user runs it (process start, .npy in and out; best of 3).',
+    `\`jsync()\` from the estimates in memory to the signs (best of 3 after a warm-up; ${relaxedSimdAccepted() ? 'relaxed-SIMD kernels' : 'plain SIMD kernels'}), and the`,
+    'command line `jsync run` as a user runs it (process start, .npy in and out; best of 3; it',
+    'turns relaxed SIMD on by itself in Node 20).',
     '',
     '| iterations | classify (s) | iterate (s) | total (s) | `jsync run` wall (s) |',
     '|---|---|---|---|---|',

@@ -5,10 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const config = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+
+// The relaxed-SIMD variants are instantiated below too; Node 20 accepts them only with this
+// V8 flag (later versions have them on by default and ignore it).
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /** heapBase() and signTableBytes() of a freshly built module. */
 async function footprintOf(bytes, shared) {

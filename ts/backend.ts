@@ -73,6 +73,8 @@ export interface PrepareOptions {
   codes: CodesChoice;
   /** Worker threads the backend may use (1 = the calling thread). */
   threads: number;
+  /** Wasm: the relaxed-SIMD kernels where the runtime accepts them (default true; same results). */
+  relaxedSimd?: boolean;
   signal?: AbortSignal;
 }
 
@@ -84,6 +86,8 @@ export interface JsyncProblem {
   readonly cached: boolean;
   /** Threads actually used. */
   readonly threads: number;
+  /** Whether the relaxed-SIMD build of the Wasm kernels runs (false for other backends). */
+  readonly relaxedSimd: boolean;
   /** Seconds spent classifying triplets while preparing (0 when nothing was cached). */
   readonly classifySeconds: number;
   /** Bytes of backend memory held by this problem. */
@@ -124,6 +128,7 @@ export interface JsyncBackend {
   /**
    * Optional: start, in the background, what a prepare() for n images on `threads` threads
    * will need (worker threads, say), so that it finds them ready. Resolves once started.
+   * `relaxedSimd`: as the PrepareOptions that will follow (default true).
    */
-  prewarm?(n: number, threads: number): Promise<void>;
+  prewarm?(n: number, threads: number, relaxedSimd?: boolean): Promise<void>;
 }

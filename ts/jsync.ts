@@ -32,6 +32,8 @@ export interface JsyncResult {
   eigenvalue: number;
   backend: BackendName;
   threads: number;
+  /** Whether the Wasm kernels ran in their relaxed-SIMD build (option relaxedSimd; same results). */
+  relaxedSimd: boolean;
   /** Whether the triplet codes were computed once and cached. */
   cached: boolean;
   /** How products were computed: 'cached' codes, 'streaming' (reclassified per product) or 'recompute'. */
@@ -87,12 +89,12 @@ export function chooseThreads(requested: number | undefined, n: number, backend:
  * generating the input; waiting workers do not keep a Node process alive. Never rejects: a
  * problem with the options or the runtime is reported by `jsync()` itself.
  */
-export async function prewarm(n: number, options: Pick<JsyncOptions, 'backend' | 'threads'> = {}): Promise<void> {
+export async function prewarm(n: number, options: Pick<JsyncOptions, 'backend' | 'threads' | 'relaxedSimd'> = {}): Promise<void> {
   try {
     if (!(Number.isSafeInteger(n) && n >= 3)) return;
     const caps = await probe();
     const backend = await chooseBackend(options.backend ?? 'auto', caps, []);
-    await backend.prewarm?.(n, chooseThreads(options.threads, n, backend.name, caps, []));
+    await backend.prewarm?.(n, chooseThreads(options.threads, n, backend.name, caps, []), options.relaxedSimd !== false);
   } catch {
     // jsync() reports it.
   }
@@ -129,6 +131,7 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
     memoryBudget: o.memoryBudget ?? caps.defaultMemoryBudget,
     threads,
     codes: o.codes,
+    relaxedSimd: o.relaxedSimd,
     signal: o.signal,
   });
   try {
@@ -166,6 +169,7 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
       eigenvalue: power.eigenvalue,
       backend: backend.name,
       threads: problem.threads,
+      relaxedSimd: problem.relaxedSimd,
       cached: problem.cached,
       mode: problem.mode,
       init: o.init instanceof Float64Array ? 'given' : o.init,

@@ -38,6 +38,12 @@ export interface JsyncOptions {
   memoryBudget?: number;
   /** 'auto' (default): the fastest that fits; or force 'cached', 'paged' or 'streaming'. */
   codes?: CodesChoice;
+  /**
+   * Wasm backend: use the relaxed-SIMD build of the kernels (fused multiply-add in the
+   * classification filter) where the runtime accepts it. Default true. Same codes, products
+   * and signs, bit for bit; false keeps the plain SIMD build.
+   */
+  relaxedSimd?: boolean;
   /** Called after every power iteration. */
   onProgress?: (progress: PowerProgress) => void;
   /** Aborts the run: the promise rejects with an AbortError and everything is released. */
@@ -55,12 +61,13 @@ export interface ResolvedOptions {
   threads: number | undefined;
   memoryBudget: number | undefined;
   codes: CodesChoice;
+  relaxedSimd: boolean;
   onProgress: ((progress: PowerProgress) => void) | undefined;
   signal: AbortSignal | undefined;
 }
 
 const KNOWN = new Set([
-  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'shift', 'backend', 'threads', 'memoryBudget', 'codes', 'onProgress', 'signal',
+  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'shift', 'backend', 'threads', 'memoryBudget', 'codes', 'relaxedSimd', 'onProgress', 'signal',
 ]);
 
 function fail(message: string): never {
@@ -85,6 +92,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   if (!Number.isSafeInteger(seed)) fail(`option seed: expected an integer, got ${o.seed}`);
   if (o.jWeighting !== undefined && typeof o.jWeighting !== 'boolean') fail(`option jWeighting: expected true or false`);
   if (o.shift !== undefined && typeof o.shift !== 'boolean') fail(`option shift: expected true or false`);
+  if (o.relaxedSimd !== undefined && typeof o.relaxedSimd !== 'boolean') fail(`option relaxedSimd: expected true or false`);
   let init: ResolvedOptions['init'];
   if (o.init instanceof Float64Array) {
     if (o.init.length !== pairs) fail(`option init: the start vector has ${o.init.length} entries, expected ${pairs}`);
@@ -101,7 +109,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail('option signal: expected an AbortSignal');
   return {
     epsilon, maxIters, seed, jWeighting: o.jWeighting ?? false, init, shift: o.shift ?? true, backend,
-    threads: o.threads, memoryBudget: o.memoryBudget, codes, onProgress: o.onProgress, signal: o.signal,
+    threads: o.threads, memoryBudget: o.memoryBudget, codes, relaxedSimd: o.relaxedSimd ?? true, onProgress: o.onProgress, signal: o.signal,
   };
 }
 

@@ -4,6 +4,7 @@
  * Node-only facts come from a dynamic import of node:os, never from the numeric path.
  */
 import { wasmBackend } from './wasm/backend.js';
+import { relaxedSimdAccepted } from './wasm/kernels.js';
 
 export interface Capabilities {
   runtime: 'node' | 'browser' | 'other';
@@ -11,6 +12,11 @@ export interface Capabilities {
   version: string;
   /** WebAssembly with 128-bit SIMD: the Wasm backend's requirement. */
   wasmSimd: boolean;
+  /**
+   * Relaxed SIMD (fused multiply-add): the Wasm backend then runs the relaxed-SIMD build of
+   * its kernels, same results, faster classification (option relaxedSimd).
+   */
+  wasmRelaxedSimd: boolean;
   /** SharedArrayBuffer and Wasm shared memory (needed by threads). */
   sharedMemory: boolean;
   /** Browsers: whether the page is cross-origin isolated (threads need it); Node: true. */
@@ -46,6 +52,7 @@ async function runProbe(): Promise<Capabilities> {
   const isNode = typeof g.process?.versions?.node === 'string';
   const isBrowser = !isNode && typeof g.navigator !== 'undefined' && typeof g.document !== 'undefined';
   const wasmSimd = await wasmBackend.available();
+  const wasmRelaxedSimd = wasmSimd && relaxedSimdAccepted();
   const sharedMemory = sharedWasmMemoryWorks();
   if (isNode) {
     const os = (await import('node:os')) as unknown as NodeOs;
@@ -55,6 +62,7 @@ async function runProbe(): Promise<Capabilities> {
       runtime: 'node',
       version: g.process.versions.node,
       wasmSimd,
+      wasmRelaxedSimd,
       sharedMemory,
       crossOriginIsolated: true,
       cores: os.availableParallelism?.() ?? os.cpus().length,
@@ -69,6 +77,7 @@ async function runProbe(): Promise<Capabilities> {
     runtime: isBrowser ? 'browser' : 'other',
     version: typeof g.navigator?.userAgent === 'string' ? g.navigator.userAgent : 'unknown',
     wasmSimd,
+    wasmRelaxedSimd,
     sharedMemory,
     crossOriginIsolated: g.crossOriginIsolated === true,
     cores: typeof g.navigator?.hardwareConcurrency === 'number' ? g.navigator.hardwareConcurrency : 1,

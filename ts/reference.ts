@@ -81,6 +81,7 @@ class ReferenceProblem implements JsyncProblem {
   readonly mode = 'recompute' as const;
   readonly cached = false;
   readonly threads = 1;
+  readonly relaxedSimd = false;
   readonly classifySeconds = 0;
   readonly memoryBytes = 0;
   constructor(private readonly rijs: FloatArray, readonly n: number, private readonly jWeighting: boolean) {

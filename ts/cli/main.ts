@@ -16,6 +16,7 @@ import { probe } from '../probe.js';
 import { generateSynthetic } from '../synthetic.js';
 import { openEstimates, removeStaleOutputs, writeOutputsAtomically, type PendingOutput } from './files.js';
 import { createProgress } from './progress.js';
+import { enableRelaxedSimd } from './relaxed-simd.js';
 
 const HELP = `jsync — J-synchronization of cryo-EM relative-rotation estimates
 
@@ -50,6 +51,9 @@ Run options:
   --memory-budget BYTES           codes are cached only if they fit (suffixes K, M, G allowed)
   --codes auto|cached|paged|streaming
                                   where triplet codes live (default auto: the fastest that fits)
+  --no-relaxed-simd               plain Wasm SIMD kernels (default: the relaxed-SIMD build
+                                  where the runtime has it, turned on in Node 20 and 21 by
+                                  V8's --experimental-wasm-relaxed-simd; same results)
   --json                          print exactly one JSON object on standard output
 
 Input: NumPy .npy, float64 or float32, shape (P, 3, 3) or (P, 9), P = n(n−1)/2, pairs in the
@@ -70,6 +74,7 @@ const RUN_OPTIONS = {
   'j-weighting': { type: 'boolean' },
   'memory-budget': { type: 'string' },
   codes: { type: 'string' },
+  'no-relaxed-simd': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
@@ -152,6 +157,9 @@ function runOptions(values: Values): JsyncOptions {
   }
   const codes = choice(values, 'codes', ['auto', 'cached', 'paged', 'streaming'] as const);
   if (codes) options.codes = codes;
+  // The relaxed-SIMD kernels need a V8 flag in Node 20 and 21 (relaxed-simd.ts).
+  if (values['no-relaxed-simd']) options.relaxedSimd = false;
+  else enableRelaxedSimd();
   return options;
 }
 
@@ -196,7 +204,7 @@ function summaryText(result: JsyncResult): string {
   const s = result.seconds;
   return [
     `n = ${result.n} images, ${result.pairs} pairs, ${groupDigits(tripletCount(result.n))} triplets`,
-    `backend ${result.backend}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}${result.shift ? "" : ", unshifted"}`,
+    `backend ${result.backend}${result.relaxedSimd ? ' (relaxed SIMD)' : ''}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}${result.shift ? "" : ", unshifted"}`,
     `${result.iterations} iterations, residual ${result.residual.toExponential(3)}${result.converged ? '' : ' (NOT converged)'}, eigenvalue ${result.eigenvalue.toFixed(4)}`,
     `time: classify ${s.classify.toFixed(3)} s, start ${s.start.toFixed(3)} s, iterate ${s.iterate.toFixed(3)} s, total ${s.total.toFixed(3)} s`,
     `signs: ${result.signs.filter((x) => x < 0).length} of ${result.pairs} estimates to J-conjugate`,
@@ -330,6 +338,7 @@ async function commandDemo(args: string[], io: Io): Promise<void> {
 async function commandInfo(args: string[], io: Io): Promise<void> {
   const { values } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 0);
   if (values.help) return void io.stdout.write(HELP);
+  enableRelaxedSimd(); // as run does by default
   const caps = await probe();
   const info = { jsync: packageVersion(), ...caps };
   if (values.json) return void io.stdout.write(JSON.stringify(info) + '\n');
@@ -337,7 +346,7 @@ async function commandInfo(args: string[], io: Io): Promise<void> {
   io.stdout.write(
     [
       `jsync ${info.jsync} on ${caps.runtime} ${caps.version}`,
-      `Wasm SIMD: ${caps.wasmSimd ? 'yes' : 'no'}${caps.wasmSimd ? ' (backend auto = wasm)' : ' (backend auto = reference)'}`,
+      `Wasm SIMD: ${caps.wasmSimd ? 'yes' : 'no'}${caps.wasmSimd ? ' (backend auto = wasm)' : ' (backend auto = reference)'}; relaxed SIMD: ${caps.wasmRelaxedSimd ? 'yes' : 'no'}`,
       `shared Wasm memory (threads): ${caps.sharedMemory ? 'yes' : 'no'}; cross-origin isolated: ${caps.crossOriginIsolated ? 'yes' : 'no'}`,
       `cores: ${caps.cores}`,
       `memory: ${gib(caps.totalMemory)} total, ${gib(caps.availableMemory)} available; default budget ${gib(caps.defaultMemoryBudget)}`,

@@ -17,7 +17,7 @@ import { estimatesArray, isEstimateArray, type Estimates, type FloatArray, type 
 import { JsyncAbortError, JsyncInputError, throwIfAborted, untilAborted } from '../errors.js';
 import { pairCount, pairsBeforeRow, tripletCount } from '../pairs.js';
 import { partition, type Chunk } from './chunks.js';
-import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, type KernelExports } from './kernels.js';
+import { instantiateKernels, kernelLayout, kernelModule, kernelsValid, kernelVariant, relaxedSimdAccepted, type KernelExports } from './kernels.js';
 import { localLane, prewarmWorkers, spawnWorker, workerLane, type RunnerLane } from './lanes.js';
 import { isNode, type Lane } from '../threads/lane.js';
 import { codeBytes, gatherLayout, MAX_WASM_BYTES, planMemory, unpackRowCodes, WASM_PAGE, type CodeStorage, type KernelLayout, type MemoryMap } from './memory-map.js';
@@ -138,6 +138,7 @@ class WasmProblem implements JsyncProblem {
     private readonly module: WebAssembly.Module,
     private readonly jWeighting: boolean,
     private readonly signal: AbortSignal | undefined,
+    readonly relaxedSimd: boolean,
   ) {
     this.pairs = pairCount(n);
     this.memory = memory;
@@ -432,7 +433,8 @@ async function prepareOnce(estimates: Estimates, n: number, options: PrepareOpti
       reading = source ? estimatesArray(source, shared) : Promise.resolve(estimates as FloatArray);
     }
     reading.catch(() => undefined); // surfaces where awaited
-    const module = await kernelModule(shared ? 'threads' : 'simd');
+    const relaxed = options.relaxedSimd !== false && relaxedSimdAccepted();
+    const module = await kernelModule(kernelVariant(shared, relaxed));
     const kernels = await instantiateKernels(memory, module);
     kernels.initSignTable(map.signTable);
     throwIfAborted(signal);
@@ -473,7 +475,7 @@ async function prepareOnce(estimates: Estimates, n: number, options: PrepareOpti
     if (map.filter) kernels.finishFilter(map.filter, Math.max(...prepared.map((p) => p.maxAbs)));
     if (map.deferRechecks && !(new Float32Array(memory.buffer, map.filter, 1)[0] >= 0)) throw new DeferralFailed('entries too large for the float32 filter');
 
-    problem = new WasmProblem(n, memory, map, chunks, lanesInOrder, kernels, module, options.jWeighting, signal);
+    problem = new WasmProblem(n, memory, map, chunks, lanesInOrder, kernels, module, options.jWeighting, signal, relaxed);
     throwIfAborted(signal);
     if (problem.cached) {
       // Deferred rechecks read the estimates again once the lanes are done (and only if needed).
@@ -489,7 +491,7 @@ async function prepareOnce(estimates: Estimates, n: number, options: PrepareOpti
   }
 }
 
-export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewarm(n: number, threads: number): Promise<void> } = {
+export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewarm(n: number, threads: number, relaxedSimd?: boolean): Promise<void> } = {
   name: 'wasm',
   /** Whether this runtime can compile the SIMD kernels. */
   async available(): Promise<boolean> {
@@ -504,11 +506,12 @@ export const wasmBackend: JsyncBackend & { available(): Promise<boolean>; prewar
    * them on a tiny problem (warmup.ts), in the background: the caller goes on reading its
    * input, say.
    */
-  async prewarm(n: number, threads: number): Promise<void> {
+  async prewarm(n: number, threads: number, relaxedSimd?: boolean): Promise<void> {
     const lanes = Math.min(threads, partition(n).length);
     const shared = lanes > 1;
-    void kernelModule(shared ? 'threads' : 'simd')
-      .then((module) => warmKernels(module, shared))
+    const variant = kernelVariant(shared, relaxedSimd !== false && relaxedSimdAccepted());
+    void kernelModule(variant)
+      .then((module: WebAssembly.Module) => warmKernels(module, shared))
       .catch(() => undefined); // prepare() reports what is wrong with the kernels
     if (shared) await prewarmWorkers(workerCount(lanes, n));
   },

@@ -3,7 +3,7 @@
  * process and instantiated on a memory that the caller owns (the kernels import it).
  */
 import { instantiateSync } from '@assemblyscript/loader';
-import { kernelFootprint, simdWasm, threadsWasm } from './kernels.generated.js';
+import { kernelFootprint, simdRelaxedWasm, simdWasm, threadsRelaxedWasm, threadsWasm } from './kernels.generated.js';
 import type { KernelLayout } from './memory-map.js';
 
 /** Exports of assembly/index.ts (byte pointers are plain numbers). */
@@ -66,18 +66,43 @@ function decodeBase64(text: string): Uint8Array {
 /**
  * 'simd': imports a plain memory (one thread). 'threads': imports a shared memory, so that
  * worker threads can run the same kernels on the same data. Same source, same arithmetic.
+ * The 'Relaxed' builds of each use relaxed SIMD's fused multiply-add in the float32
+ * classification filter (assembly/classify.ts mulAdd): its values differ, its decisions
+ * never do, so codes, products and signs are bitwise those of the plain builds.
  */
-export type KernelVariant = 'simd' | 'threads';
+export type KernelVariant = 'simd' | 'threads' | 'simdRelaxed' | 'threadsRelaxed';
+
+const SOURCES: Record<KernelVariant, string> = {
+  simd: simdWasm,
+  threads: threadsWasm,
+  simdRelaxed: simdRelaxedWasm,
+  threadsRelaxed: threadsRelaxedWasm,
+};
 
 const bytes = new Map<KernelVariant, Uint8Array<ArrayBuffer>>();
 
 function kernelBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
   let decoded = bytes.get(variant);
   if (!decoded) {
-    decoded = decodeBase64(variant === 'simd' ? simdWasm : threadsWasm) as Uint8Array<ArrayBuffer>;
+    decoded = decodeBase64(SOURCES[variant]) as Uint8Array<ArrayBuffer>;
     bytes.set(variant, decoded);
   }
   return decoded;
+}
+
+/** The variant for a memory that is `shared` or not, with relaxed SIMD or without. */
+export function kernelVariant(shared: boolean, relaxed: boolean): KernelVariant {
+  if (shared) return relaxed ? 'threadsRelaxed' : 'threads';
+  return relaxed ? 'simdRelaxed' : 'simd';
+}
+
+/**
+ * Whether this runtime accepts the relaxed-SIMD kernels: Chromium and Node ≥ 22 do; Node 20
+ * only with V8's --experimental-wasm-relaxed-simd (which the command line sets, see
+ * ts/cli/relaxed-simd.ts). Asked anew each time: that flag can be set after start-up.
+ */
+export function relaxedSimdAccepted(): boolean {
+  return kernelsValid('simdRelaxed');
 }
 
 /**
@@ -122,7 +147,7 @@ export function kernelLayout(): KernelLayout {
  */
 export async function instantiateKernels(memory: WebAssembly.Memory, module?: WebAssembly.Module): Promise<KernelExports> {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const compiledModule = module ?? (await kernelModule(shared ? 'threads' : 'simd'));
+  const compiledModule = module ?? (await kernelModule(kernelVariant(shared, false)));
   const { exports } = instantiateSync<Record<string, unknown>>(compiledModule, { env: { memory } });
   return exports as unknown as KernelExports;
 }
