@@ -99,10 +99,13 @@ export function kernelVariant(shared: boolean, relaxed: boolean): KernelVariant 
 /**
  * Whether this runtime accepts the relaxed-SIMD kernels: Chromium and Node ≥ 22 do; Node 20
  * only with V8's --experimental-wasm-relaxed-simd (which the command line sets, see
- * ts/cli/relaxed-simd.ts). Asked anew each time: that flag can be set after start-up.
+ * ts/cli/relaxed-simd.ts). A yes is kept (the flag, once set, stays); a no is asked anew
+ * (validating the module takes ~0.2 ms here): the flag can be set after start-up.
  */
+let relaxedAccepted = false;
 export function relaxedSimdAccepted(): boolean {
-  return kernelsValid('simdRelaxed');
+  relaxedAccepted ||= kernelsValid('simdRelaxed');
+  return relaxedAccepted;
 }
 
 /**
