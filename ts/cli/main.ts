@@ -200,6 +200,16 @@ function summaryJson(result: JsyncResult, extra: Record<string, unknown>): strin
   return JSON.stringify({ ...extra, ...rest, peakMemoryBytes });
 }
 
+/**
+ * Entries −1. A plain loop: Int8Array.filter with a callback took ~60 ms of the summary at
+ * n = 1000 (P = 499 500), as long as a product.
+ */
+function countNegative(signs: Int8Array): number {
+  let count = 0;
+  for (let p = 0; p < signs.length; p++) count += signs[p] < 0 ? 1 : 0;
+  return count;
+}
+
 function summaryText(result: JsyncResult): string {
   const s = result.seconds;
   return [
@@ -207,7 +217,7 @@ function summaryText(result: JsyncResult): string {
     `backend ${result.backend}${result.relaxedSimd ? ' (relaxed SIMD)' : ''}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}${result.shift ? "" : ", unshifted"}`,
     `${result.iterations} iterations, residual ${result.residual.toExponential(3)}${result.converged ? '' : ' (NOT converged)'}, eigenvalue ${result.eigenvalue.toFixed(4)}`,
     `time: classify ${s.classify.toFixed(3)} s, start ${s.start.toFixed(3)} s, iterate ${s.iterate.toFixed(3)} s, total ${s.total.toFixed(3)} s`,
-    `signs: ${result.signs.filter((x) => x < 0).length} of ${result.pairs} estimates to J-conjugate`,
+    `signs: ${countNegative(result.signs)} of ${result.pairs} estimates to J-conjugate`,
     ...result.warnings.map((w) => `warning: ${w}`),
   ].join('\n');
 }
