@@ -337,7 +337,7 @@ class WasmProblem implements JsyncProblem {
     if (target !== map.v) new Float64Array(buffer, map.v, this.pairs).set(new Float64Array(buffer, target, this.pairs));
     const rows = votingRows(n);
     const votes = await this.leadingVotes(rows);
-    this.kernels.averageVotes(target, votes, this.pairs, pairsBeforeRow(n, rows), n, rows);
+    this.kernels.averageVotes(target, votes, this.pairs, pairsBeforeRow(n, rows), n, rows, map.startScratch);
     const start = new Float64Array(this.buffer(), target, this.pairs);
     return map.work ? start : start.slice();
   }

@@ -52,8 +52,8 @@ export interface KernelExports {
   addInto(dst: number, src: number, count: number): void;
   /** The data-built start vector (P float64 at x) from the packed codes of row 0; `scratch`: 3(n − 1) float64. */
   anchorStart(codes: number, n: number, scratch: number, x: number): void;
-  /** ts/start.ts averageVotes on P = `pairs` float64 at x, from the votes at `votes`; `leading` = pairs (j, k) with j < rows. */
-  averageVotes(x: number, votes: number, pairs: number, leading: number, n: number, rows: number): void;
+  /** ts/start.ts averageVotes on P = `pairs` float64 at x, from the votes at `votes`; `leading` = pairs (j, k) with j < rows; `scratch`: n float64. */
+  averageVotes(x: number, votes: number, pairs: number, leading: number, n: number, rows: number, scratch: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -72,7 +72,7 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
       for (let again = 0; again < 32; again++) k.recheckDeferredF64(at.table, N, map.recheckLists[0], Math.max(0, listed), at.bitmap, at.counts);
     }
     k.anchorStart(map.chunkCodes[0], N, map.startScratch, map.v);
-    k.averageVotes(map.partials[0], map.v, map.pairs, map.pairs >> 1, N, 8); // the data-built start's averaging
+    k.averageVotes(map.partials[0], map.v, map.pairs, map.pairs >> 1, N, 8, map.startScratch); // the data-built start's averaging
     k.productCached(map.chunkCodes[0], map.signTable, N, 0, first.i1, map.v, y);
     k.addInto(map.partials[0], map.partials[0], map.pairs);
     k.subtractDiagonal(map.v, map.partials[0], map.pairs, N);
