@@ -19,8 +19,9 @@ export interface JsyncOptions {
   jWeighting?: boolean;
   /**
    * Start vector: 'data' (default) propagates signs through the triplets of image 0, then
-   * averages the votes of the triplets of the first 32 images (start.ts), and never stops on
-   * the transient of design §5; 'random' is the original code's random start;
+   * averages the votes of the triplets of the first 48 images, less their node potentials
+   * (start.ts), and never stops on the transient of design §5; 'random' is the original
+   * code's random start;
    * a Float64Array of length P is used as given (normalised).
    */
   init?: 'data' | 'random' | Float64Array;
