@@ -113,12 +113,12 @@ const SOFT_SIGN_FRACTION = 16;
  * Subtracts from every |x[p]| of pair p = (i, j) the node potentials a_i + a_j of the least
  * squares fit |x| ≈ μ + a_i + a_j (Σ a = 0; on the complete graph a_i = (N_i − (n − 1)·μ)/(n − 2),
  * N_i the sum over the pairs of image i, μ the mean), keeping its sign (proportionally less
- * below μ/SOFT_SIGN_FRACTION). Why: every pair (j, k)
- * of later images hears the same VOTING_IMAGES voters, so how reliable the pairs (i, j) of
- * those voters happen to be shifts all of image j's averages alike. Such shifts,
- * x_jk = s_jk·(a_j + a_k), span the (n − 1)-fold second eigenspace of S (eigenvalue ≈ n − 4
- * against ≈ 2(n − 2) on clean data), the slowest to decay under the power method. In place;
- * `sums`: scratch of n float64.
+ * below μ/SOFT_SIGN_FRACTION). In place; `sums`: scratch of n float64.
+ *
+ * Why: every pair (j, k) of later images hears the same VOTING_IMAGES voters, so how reliable
+ * the pairs (i, j) of those voters happen to be shifts all of image j's averages alike. Such
+ * shifts, x_jk = s_jk·(a_j + a_k), span the (n − 1)-fold second eigenspace of S (eigenvalue
+ * ≈ n − 4 against ≈ 2(n − 2) on clean data), the slowest to decay under the power method.
  */
 export function removeNodePotentials(n: number, x: Float64Array, sums: Float64Array = new Float64Array(n)): void {
   sums.fill(0, 0, n);
