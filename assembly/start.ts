@@ -35,12 +35,7 @@ function flip(x: f64, sign: u64): f64 {
 
 /** v /= ‖v‖ (sum of squares in index order, as ts/start.ts normalize). */
 function normalize(v: usize, count: i32): void {
-  let s: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const x = load<f64>(v + (<usize>p << 3));
-    s += x * x;
-  }
-  scale(v, count, 1 / Math.sqrt(s));
+  scale(v, count, 1 / Math.sqrt(sumOfSquares(v, count)));
 }
 
 /** v *= factor. */

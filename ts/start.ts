@@ -147,6 +147,7 @@ export function removeNodePotentials(n: number, x: Float64Array, sums: Float64Ar
   }
 }
 
+/** Σ x[p]² in index order. */
 function sumOfSquares(x: Float64Array): number {
   let s = 0;
   for (let p = 0; p < x.length; p++) s += x[p] * x[p];
@@ -188,9 +189,7 @@ export async function dataStart(problem: JsyncProblem, votes?: Float64Array): Pr
 }
 
 export function normalize<T extends Float64Array>(v: T): T {
-  let s = 0;
-  for (let p = 0; p < v.length; p++) s += v[p] * v[p];
-  const inv = 1 / Math.sqrt(s);
+  const inv = 1 / Math.sqrt(sumOfSquares(v));
   for (let p = 0; p < v.length; p++) v[p] *= inv;
   return v;
 }
