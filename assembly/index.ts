@@ -7,9 +7,13 @@ import { RECHECK_ENTRY_BYTES } from './layout';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
+import { dotAndNorms, shiftScaleAndDiff, signsOf } from './iterate';
 import { anchorStart, averageVotes } from './start';
 
-export { addInto, anchorStart, averageVotes, classifyRangeDeferred, finishFilter, initSignTable, markRecheckPairs, productCached, rankPairs, subtractDiagonal };
+export {
+  addInto, anchorStart, averageVotes, classifyRangeDeferred, dotAndNorms, finishFilter, initSignTable, markRecheckPairs, productCached, rankPairs,
+  shiftScaleAndDiff, signsOf, subtractDiagonal,
+};
 
 export function recheckEntryBytes(): i32 {
   return RECHECK_ENTRY_BYTES;

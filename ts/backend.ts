@@ -5,6 +5,8 @@
  * vector by the implicit J-synchronization matrix S, report what it cached, and be disposed.
  * The power loop (power.ts) is written once against this interface.
  */
+import type { PowerPasses } from './power.js';
+
 export type FloatArray = Float64Array | Float32Array;
 
 /**
@@ -116,6 +118,11 @@ export interface JsyncProblem {
    * may return the first.
    */
   workVectors?(): [Float64Array, Float64Array] | undefined;
+  /**
+   * Optional: the power method's passes over its iterates (power.ts PowerPasses), bitwise
+   * equal to power.ts `typescriptPasses`, only faster where the iterates are the work vectors.
+   */
+  powerPasses?(): PowerPasses;
   /** Release memory and workers; the problem is unusable afterwards. Idempotent. */
   dispose(): void;
 }

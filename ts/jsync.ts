@@ -8,7 +8,7 @@ import type { BackendName, Estimates, JsyncBackend, ProductMode } from './backen
 import { JsyncAbortError, JsyncInputError, throwIfAborted } from './errors.js';
 import { resolveOptions, type JsyncOptions, type ResolvedOptions } from './options.js';
 import { pairCount, tripletCount } from './pairs.js';
-import { powerMethod, signsOf } from './power.js';
+import { powerMethod, typescriptPasses } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
 import { dataStart, normalize, randomStart } from './start.js';
@@ -161,7 +161,7 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
     return {
       n,
       pairs,
-      signs: signsOf(power.vector),
+      signs: (problem.powerPasses?.() ?? typescriptPasses).signsOf(power.vector),
       iterations: power.iterations,
       converged: power.converged,
       residuals: power.residuals,

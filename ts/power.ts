@@ -35,6 +35,20 @@ export interface PowerOptions {
   spectrumFloor?: number;
 }
 
+/**
+ * The passes over the iterates that every step makes besides the product, and the signs of
+ * the result. A backend may provide its own (JsyncProblem.powerPasses), which must give the
+ * same results bit for bit as `typescriptPasses`.
+ */
+export interface PowerPasses {
+  /** [v·y, y·y, v·v], summed in index order. */
+  dotAndNorms(v: Float64Array, y: Float64Array): [number, number, number];
+  /** y = (y + shift·v)·scale; returns ‖y − v‖² (after scaling), summed in index order. */
+  shiftScaleAndDiff(y: Float64Array, shift: number, scale: number, v: Float64Array): number;
+  /** sign(v), multiplied by sign(v[0]) so that signs[0] = +1; a zero counts as +1. */
+  signsOf(v: Float64Array): Int8Array;
+}
+
 export interface PowerResult {
   /** The last iterate, unit norm. */
   vector: Float64Array;
@@ -53,6 +67,7 @@ export interface PowerResult {
 const SHIFT_SHARE = 0.9;
 
 export async function powerMethod(problem: JsyncProblem, start: Float64Array, scratch: Float64Array | undefined, options: PowerOptions): Promise<PowerResult> {
+  const passes = problem.powerPasses?.() ?? typescriptPasses;
   let v: Float64Array = start;
   let y: Float64Array = scratch ?? new Float64Array(v.length);
   const residuals: number[] = [];
@@ -61,7 +76,7 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, sc
   for (let iteration = 1; iteration <= options.maxIters; iteration++) {
     throwIfAborted(options.signal);
     await problem.multiply(v, y);
-    const [dot, yy, vv] = dotAndNorms(v, y);
+    const [dot, yy, vv] = passes.dotAndNorms(v, y);
     eigenvalue = dot;
     const shift = options.spectrumFloor === undefined ? 0 : Math.min(0, (SHIFT_SHARE * (options.spectrumFloor - dot)) / 2);
     const norm2 = yy + 2 * shift * dot + shift * shift * vv; // ‖y + c·v‖²
@@ -69,7 +84,7 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, sc
       // S·v = 0: v lies in the null space (for example every triplet cancels); nothing to iterate.
       throw new JsyncInputError(`the J-synchronization matrix maps the iterate to ${norm2 === 0 ? 'zero' : 'NaN'} at iteration ${iteration}: the start vector or the estimates are degenerate`);
     }
-    const residual = Math.sqrt(shiftScaleAndDiff(y, shift, 1 / Math.sqrt(norm2), v));
+    const residual = Math.sqrt(passes.shiftScaleAndDiff(y, shift, 1 / Math.sqrt(norm2), v));
     residuals.push(residual);
     [v, y] = [y, v];
     options.onProgress?.({ iteration, residual, maxIters: options.maxIters });
@@ -84,7 +99,8 @@ export async function powerMethod(problem: JsyncProblem, start: Float64Array, sc
 // The two passes over the vectors per iteration live in small functions of their own: V8 then
 // optimizes them once, whole, with the types they always see. Inlined in the loop above they
 // were deoptimized and recompiled several times per run (untaken branches, the v/y swap),
-// ~85 ms of the iterations at n = 1000.
+// ~85 ms of the iterations at n = 1000. Their first calls still run unoptimized: the Wasm
+// backend has them as kernels too (assembly/iterate.ts), compiled ahead of the iteration.
 
 /** [v·y, y·y, v·v], summed in index order. */
 function dotAndNorms(v: Float64Array, y: Float64Array): [number, number, number] {
@@ -112,9 +128,12 @@ function shiftScaleAndDiff(y: Float64Array, shift: number, scale: number, v: Flo
 }
 
 /** sign(v), multiplied by sign(v[0]) so that signs[0] = +1; a zero counts as +1. */
-export function signsOf(v: Float64Array): Int8Array {
+function signsOf(v: Float64Array): Int8Array {
   const flip = v[0] < 0 ? -1 : 1;
   const signs = new Int8Array(v.length);
   for (let p = 0; p < v.length; p++) signs[p] = (v[p] < 0 ? -1 : 1) * flip;
   return signs;
 }
+
+/** The passes in TypeScript: the definition, and what runs where a backend has none of its own. */
+export const typescriptPasses: PowerPasses = { dotAndNorms, shiftScaleAndDiff, signsOf };

@@ -25,6 +25,7 @@ import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
 import { votingRows } from '../start.js';
+import { typescriptPasses, type PowerPasses } from '../power.js';
 
 
 function formatBytes(bytes: number): string {
@@ -314,6 +315,40 @@ class WasmProblem implements JsyncProblem {
     this.estimatesGone ||= map.reuseEstimates;
     const buffer = this.buffer();
     return [new Float64Array(buffer, map.work[0], this.pairs), new Float64Array(buffer, map.work[1], this.pairs)];
+  }
+
+  /**
+   * The power method's passes as kernels (assembly/iterate.ts, bitwise power.ts's) for iterates
+   * in this memory, the work vectors; the TypeScript ones for any other array. The kernels are
+   * compiled and warmed up with the rest, where the TypeScript loops would run their first
+   * calls unoptimized (~10 ms at n = 1000).
+   */
+  powerPasses(): PowerPasses {
+    return this.passes;
+  }
+
+  private readonly passes: PowerPasses = {
+    dotAndNorms: (v, y) => {
+      if (!(this.holds(v) && this.holds(y))) return typescriptPasses.dotAndNorms(v, y);
+      this.kernels.dotAndNorms(v.byteOffset, y.byteOffset, v.length, this.map.sums);
+      const sums = new Float64Array(this.buffer(), this.map.sums, 3);
+      return [sums[0], sums[1], sums[2]];
+    },
+    shiftScaleAndDiff: (y, shift, scale, v) => {
+      if (!(this.holds(v) && this.holds(y))) return typescriptPasses.shiftScaleAndDiff(y, shift, scale, v);
+      return this.kernels.shiftScaleAndDiff(y.byteOffset, shift, scale, v.byteOffset, y.length);
+    },
+    // Into chunk 0's partial output (8P bytes, dead once the last product has been copied out).
+    signsOf: (v) => {
+      if (!this.holds(v) || v.length !== this.pairs) return typescriptPasses.signsOf(v);
+      this.kernels.signsOf(v.byteOffset, v.length, this.map.partials[0]);
+      return new Int8Array(this.buffer(), this.map.partials[0], v.length).slice();
+    },
+  };
+
+  /** Whether `a` is a view into this problem's memory. */
+  private holds(a: Float64Array): boolean {
+    return this.memory !== undefined && a.buffer === this.memory.buffer;
   }
 
   /**

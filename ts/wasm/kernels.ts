@@ -54,6 +54,12 @@ export interface KernelExports {
   anchorStart(codes: number, n: number, scratch: number, x: number): void;
   /** ts/start.ts averageVotes on P = `pairs` float64 at x, from the votes at `votes`; `leading` = pairs (j, k) with j < rows; `scratch`: n float64. */
   averageVotes(x: number, votes: number, pairs: number, leading: number, n: number, rows: number, scratch: number): void;
+  /** power.ts's passes (bitwise): v·y, y·y, v·v as three float64 at `out`. */
+  dotAndNorms(v: number, y: number, count: number, out: number): void;
+  /** y = (y + shift·v)·scale; returns ‖y − v‖². */
+  shiftScaleAndDiff(y: number, shift: number, scale: number, v: number, count: number): number;
+  /** sign(v)·sign(v[0]) as int8 at `out`. */
+  signsOf(v: number, count: number, out: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -151,6 +151,8 @@ export interface MemoryMap {
   anchorCodes: number;
   /** 3(n − 1) float64 for the start-vector kernel (assembly/start.ts). */
   startScratch: number;
+  /** Three float64 for the sums of the power method's passes (assembly/iterate.ts dotAndNorms). */
+  sums: number;
   codes: CodeStorage;
   /** Per chunk: where its codes start ('memory') and how many bytes they take. */
   chunkCodes: number[];
@@ -249,6 +251,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
+  const sums = take(3 * 8);
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
   const chunkCodes = chunkCodeBytes.map((bytes) => (codes === 'memory' ? take(bytes) : -1));
   const windowBytes = codes === 'paged' ? Math.min(windowSize(n, chunks), Math.max(...chunkCodeBytes)) : 0;
@@ -261,7 +264,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const inputFits = align(afterEstimates + 9 * pairs * elementBytes + PAD) <= place.at;
   const input = request.input && inputFits ? afterEstimates : 0;
   return {
-    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch,
+    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch, sums,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: place.at, pagedBytes,
     deferRechecks: false, reread: 0, recheckLists: [], recheckRoom: 0,
   };
@@ -290,6 +293,7 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
+  const sums = take(3 * 8);
   const room = Math.ceil(recheckRoom(n) / lanes);
   const recheckLists = Array.from({ length: lanes }, () => take(room * RECHECK_ENTRY_BYTES));
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
@@ -297,7 +301,7 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const totalBytes = Math.max(place.at, align(input + inputBytes + PAD));
   return {
     n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch,
-    anchorCodes, startScratch, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
+    anchorCodes, startScratch, sums, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
     deferRechecks: true, reread, recheckLists, recheckRoom: room,
   };
 }

@@ -26,8 +26,9 @@ export function isWarm(module: WebAssembly.Module): boolean {
 
 /**
  * Runs the kernels of a float64 run with cached codes (preparation, classification with
- * deferred rechecks, start vector, product, reduction) on a throwaway memory of its own, once
- * per module. The float32, paged, streaming and J-weighted variants tier up by themselves.
+ * deferred rechecks, start vector, product, reduction, the power method's passes) on a
+ * throwaway memory of its own, once per module. The float32, paged, streaming and J-weighted
+ * variants tier up by themselves.
  */
 export async function warmKernels(module: WebAssembly.Module, shared: boolean): Promise<void> {
   if (warmed.has(module)) return;
@@ -74,7 +75,15 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     k.anchorStart(map.chunkCodes[0], N, map.startScratch, map.v);
     k.averageVotes(map.partials[0], map.v, map.pairs, map.pairs >> 1, N, 8, map.startScratch); // the data-built start's averaging
     k.productCached(map.chunkCodes[0], map.signTable, N, 0, first.i1, map.v, y);
+  }
+  // The passes over whole vectors (the reduction, the power method's): one call each per
+  // product, the first of them long. Some 100k entries each get them compiled.
+  const [v, w] = map.work ?? [map.v, map.partials[0]];
+  for (let again = 0; again < 16; again++) {
     k.addInto(map.partials[0], map.partials[0], map.pairs);
     k.subtractDiagonal(map.v, map.partials[0], map.pairs, N);
+    k.dotAndNorms(v, w, map.pairs, map.sums);
+    k.shiftScaleAndDiff(w, -0.5, 0.5, v, map.pairs);
+    k.signsOf(v, map.pairs, map.partials[0]);
   }
 }
