@@ -332,15 +332,6 @@ export function finishFilter(filt: usize, maxAbs: f64): void {
   store<f64>(filt + 8, maxAbs);
 }
 
-/**
- * A condition that is never true (a bitmask is at most 15 < n + 16) but that neither
- * Binaryen nor V8 can fold: branching on it ends a basic block (see filterBlocks).
- */
-// @ts-ignore: decorator
-@inline
-function barrier(v: v128, n: i32): bool {
-  return i32x4.bitmask(v) == n + 16;
-}
 
 /** Whether the filter copy at `filt` exists and may be used. */
 // @ts-ignore: decorator
@@ -374,6 +365,7 @@ const RECORD: i32 = 2; // list them for recheckDeferred
  * codes and returns how many it recomputed; with RECORD it appends them to `list` instead
  * (at most `room` entries) and returns how many, or −1 when they do not fit. The SCAN pass
  * comes first so that its loop holds no call: V8 then keeps more of its values in registers.
+ * `stash`: the lane's own STASH_BYTES (layout.ts), written and never read (see the loop).
  *
  * One step takes one block (four consecutive k) from row j (B) and row i (C).
  */
@@ -381,7 +373,7 @@ const RECORD: i32 = 2; // list them for recheckDeferred
 @inline
 function filterBlocks<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, mode: i32,
-  list: usize, room: i32, aFromCopy: bool,
+  list: usize, room: i32, aFromCopy: bool, stash: usize,
 ): i32 {
   // A = Rij as float32, and its column Gram terms (AᵀA)02, (AᵀA)12.
   let a00: f32 = 0, a01: f32 = 0, a02: f32 = 0, a10: f32 = 0, a11: f32 = 0, a12: f32 = 0, a20: f32 = 0, a21: f32 = 0, a22: f32 = 0;
@@ -435,11 +427,13 @@ function filterBlocks<T>(
     // d1 = (β + γ) + b20 u0 + b21 u1 + C22 (a20 b02 + a21 b12) − (Gram terms).
     //
     // V8 issues all loads of a basic block before any arithmetic, and with 20 loads and 11
-    // splatted coefficients in 16 registers it spills heavily. Two never-taken branches on
-    // the results of a phase split the step into three blocks of fewer live values (~35%
-    // faster than one block, measured). Fused multiply-adds (relaxed SIMD, 16 of them here)
-    // were measured too: the same codes, 3–8% faster in runs taken in turns (Node 20 needs
-    // --experimental-wasm-relaxed-simd), not worth a second set of builds and a probe.
+    // splatted coefficients in 16 registers it spills heavily. Storing the results of a phase
+    // to the lane's stash splits the step into three phases of fewer live values: stores and
+    // loads keep their order, so the next phase's loads wait for the store, which waits for
+    // the phase's arithmetic. (Never-taken branches on the xor of a phase's results did the
+    // same, ~35% faster than one phase; at the cost of six xors and two bitmasks per step on
+    // the vector pipes, where the eight stores go to the store pipes: 3.7–4.4% faster again,
+    // kernel alone, n = 400 and 1000.) Nothing reads the stash.
     const c02 = v128.load(pc, 32), c12 = v128.load(pc, 80);
     const p = mulAdd(A10, c12, f32x4.mul(A00, c02));
     const q = mulAdd(A11, c12, f32x4.mul(A01, c02));
@@ -448,7 +442,7 @@ function filterBlocks<T>(
     const u0 = mulAdd(A12, c10, f32x4.mul(A02, c00));
     const c01 = v128.load(pc, 16), c11 = v128.load(pc, 64);
     const u1 = mulAdd(A12, c11, f32x4.mul(A02, c01));
-    if (barrier(v128.xor(v128.xor(v128.xor(p, q), v128.xor(u0, u1)), u2), n)) store<u8>(out, 0);
+    v128.store(stash, p); v128.store(stash, q, 16); v128.store(stash, u0, 32); v128.store(stash, u1, 48); v128.store(stash, u2, 64);
     const c20 = v128.load(pc, 96), c21 = v128.load(pc, 112);
     const b00 = v128.load(pb, 0), b01 = v128.load(pb, 16);
     const b10 = v128.load(pb, 48), b11 = v128.load(pb, 64);
@@ -459,7 +453,7 @@ function filterBlocks<T>(
     const g = mulAdd(A21, h1, f32x4.mul(A20, h0)); // γ
     const dl = f32x4.mul(A22, h2); // δ
     const y = mulAdd(b21, u1, f32x4.mul(b20, u0));
-    if (barrier(v128.xor(v128.xor(g, dl), y), n)) store<u8>(out, 0);
+    v128.store(stash, g, 80); v128.store(stash, dl, 96); v128.store(stash, y, 112);
     const b02 = v128.load(pb, 32), b12 = v128.load(pb, 80), b22 = v128.load(pb, 128);
     const c22 = v128.load(pc, 128);
     const gb0 = v128.load(pb, 144), gb1 = v128.load(pb, 160);
@@ -535,15 +529,15 @@ function classifyRowPlainF32(rows: usize, gram0: usize, gram1: usize, n: i32, i:
 }
 
 // Second pass of `classifyRowFiltered` over the blocks 0 … last (rare: kept out of line).
-function refilterRowF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
-  return filterBlocks<f64>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false);
+function refilterRowF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, stash: usize): i32 {
+  return filterBlocks<f64>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false, stash);
 }
-function refilterRowF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32): i32 {
-  return filterBlocks<f32>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false);
+function refilterRowF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, stash: usize): i32 {
+  return filterBlocks<f32>(rows, gram0, gram1, filt, n, i, j, out, last, FIX, 0, 0, false, stash);
 }
 // Second pass of `classifyRowDeferred` (rare: kept out of line); the filter copy is all it reads.
-function recordRow(filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, list: usize, room: i32): i32 {
-  return filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, last, RECORD, list, room, true);
+function recordRow(filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, list: usize, room: i32, stash: usize): i32 {
+  return filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, last, RECORD, list, room, true, stash);
 }
 
 /**
@@ -557,10 +551,10 @@ function recordRow(filt: usize, n: i32, i: i32, j: i32, out: usize, last: i32, l
 // @ts-ignore: decorator
 @inline
 export function classifyRowFiltered<T>(
-  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i: i32, j: i32, out: usize, stash: usize,
 ): i32 {
   const blocks = codeRowBytes(n, j);
-  const found = filterBlocks<T>(rows, gram0, gram1, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, false);
+  const found = filterBlocks<T>(rows, gram0, gram1, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, false, stash);
   if (found == 0) {
     maskPadding(n, j, out);
     return 0;
@@ -572,8 +566,8 @@ export function classifyRowFiltered<T>(
   }
   const last = (found & 0xffff) - 1;
   const recomputed = sizeof<T>() == 8
-    ? refilterRowF64(rows, gram0, gram1, filt, n, i, j, out, last)
-    : refilterRowF32(rows, gram0, gram1, filt, n, i, j, out, last);
+    ? refilterRowF64(rows, gram0, gram1, filt, n, i, j, out, last, stash)
+    : refilterRowF32(rows, gram0, gram1, filt, n, i, j, out, last, stash);
   maskPadding(n, j, out);
   return recomputed;
 }
@@ -581,13 +575,14 @@ export function classifyRowFiltered<T>(
 /**
  * Packed codes of every row (i, j) with i0 ≤ i < i1, in row order from `codes` (layout.ts),
  * visited in blocks of I_BLOCK values of i. Uses the float32 filter copy at `filt` when it is
- * usable (filt = 0: none), else the float64 kernel; the codes are the same. Returns the number
- * of triplets that the filter left to float64.
+ * usable (filt = 0: none), else the float64 kernel; the codes are the same. `stash`: the
+ * lane's stash (layout.ts STASH_BYTES). Returns the number of triplets that the filter left
+ * to float64.
  */
 export function classifyRange<T>(
-  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize, stash: usize,
 ): i32 {
-  return classifyRows<T>(rows, gram0, gram1, filt, n, i0, i1, codes, false, 0, 0);
+  return classifyRows<T>(rows, gram0, gram1, filt, n, i0, i1, codes, false, 0, 0, stash);
 }
 
 /**
@@ -599,7 +594,7 @@ export function classifyRange<T>(
 @inline
 function classifyRows<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize,
-  deferred: bool, list: usize, room: i32,
+  deferred: bool, list: usize, room: i32, stash: usize,
 ): i32 {
   const filtered = deferred || filterUsable(filt);
   let count = 0;
@@ -612,11 +607,11 @@ function classifyRows<T>(
       for (let i = ib; i < iEnd; i++) {
         const out = groupStart + codeRowOffset(n, i, j);
         if (deferred) {
-          const added = classifyRowDeferred(filt, n, i, j, out, list + <usize>count * <usize>RECHECK_ENTRY_BYTES, room - count);
+          const added = classifyRowDeferred(filt, n, i, j, out, list + <usize>count * <usize>RECHECK_ENTRY_BYTES, room - count, stash);
           if (added < 0) return -1;
           count += added;
         } else if (filtered) {
-          count += classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, out);
+          count += classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, out, stash);
         } else {
           classifyRowPlain<T>(rows, gram0, gram1, n, i, j, out);
         }
@@ -640,14 +635,14 @@ function classifyRows<T>(
  */
 // @ts-ignore: decorator
 @inline
-function classifyRowDeferred(filt: usize, n: i32, i: i32, j: i32, out: usize, list: usize, room: i32): i32 {
+function classifyRowDeferred(filt: usize, n: i32, i: i32, j: i32, out: usize, list: usize, room: i32, stash: usize): i32 {
   const blocks = codeRowBytes(n, j);
-  const found = filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, true);
+  const found = filterBlocks<f32>(0, 0, 0, filt, n, i, j, out, blocks - 1, SCAN, 0, 0, true, stash);
   if (found == 0) {
     maskPadding(n, j, out);
     return 0;
   }
-  const recorded = recordRow(filt, n, i, j, out, (found & 0xffff) - 1, list, room);
+  const recorded = recordRow(filt, n, i, j, out, (found & 0xffff) - 1, list, room, stash);
   maskPadding(n, j, out);
   return recorded;
 }
@@ -655,11 +650,12 @@ function classifyRowDeferred(filt: usize, n: i32, i: i32, j: i32, out: usize, li
 /**
  * Codes of every row (i, j) with i0 ≤ i < i1, like `classifyRange`, from the filter copy
  * alone (it must be usable: filterUsable), with the undecided triplets listed at `list`
- * (room for `room` entries of RECHECK_ENTRY_BYTES) instead of recomputed. Returns how many
- * it listed, or −1 when they did not fit (the codes are then incomplete).
+ * (room for `room` entries of RECHECK_ENTRY_BYTES) instead of recomputed, and the lane's
+ * `stash` (layout.ts STASH_BYTES). Returns how many it listed, or −1 when they did not fit
+ * (the codes are then incomplete).
  */
-export function classifyRangeDeferred(filt: usize, n: i32, i0: i32, i1: i32, codes: usize, list: usize, room: i32): i32 {
-  return classifyRows<f32>(0, 0, 0, filt, n, i0, i1, codes, true, list, room);
+export function classifyRangeDeferred(filt: usize, n: i32, i0: i32, i1: i32, codes: usize, list: usize, room: i32, stash: usize): i32 {
+  return classifyRows<f32>(0, 0, 0, filt, n, i0, i1, codes, true, list, room, stash);
 }
 
 /**

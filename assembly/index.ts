@@ -3,7 +3,7 @@
 // allocates; ts/wasm/memory-map.ts decides where everything lives.
 import { buildFilter, buildFilterFromPairs, classifyRange, classifyRangeDeferred, finishFilter, recheckDeferred, rowGram } from './classify';
 import { gatherPairs, markRecheckPairs, rankPairs } from './gather';
-import { RECHECK_ENTRY_BYTES } from './layout';
+import { RECHECK_ENTRY_BYTES, STASH_BYTES } from './layout';
 import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_TABLE_BYTES } from './product';
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
@@ -17,6 +17,10 @@ export {
 
 export function recheckEntryBytes(): i32 {
   return RECHECK_ENTRY_BYTES;
+}
+
+export function stashBytes(): i32 {
+  return STASH_BYTES;
 }
 
 export function signTableBytes(): i32 {
@@ -75,24 +79,25 @@ export function gatherPairsF32(staging: usize, p0: i32, p1: i32, bitmap: usize, 
 
 /**
  * Codes of the rows i0 ≤ i < i1. `filt`: the filter copy, or 0 to run the float64 kernel
- * only (same codes, slower). Returns how many triplets the filter recomputed in float64.
+ * only (same codes, slower). `stash`: the lane's stash (STASH_BYTES). Returns how many
+ * triplets the filter recomputed in float64.
  */
-export function classifyF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize): i32 {
-  return classifyRange<f64>(rows, gram0, gram1, filt, n, i0, i1, codes);
+export function classifyF64(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize, stash: usize): i32 {
+  return classifyRange<f64>(rows, gram0, gram1, filt, n, i0, i1, codes, stash);
 }
-export function classifyF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize): i32 {
-  return classifyRange<f32>(rows, gram0, gram1, filt, n, i0, i1, codes);
+export function classifyF32(rows: usize, gram0: usize, gram1: usize, filt: usize, n: i32, i0: i32, i1: i32, codes: usize, stash: usize): i32 {
+  return classifyRange<f32>(rows, gram0, gram1, filt, n, i0, i1, codes, stash);
 }
 
 export function productStreamingF64(
-  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize, stash: usize,
 ): void {
-  productStreaming<f64>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch);
+  productStreaming<f64>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch, stash);
 }
 export function productStreamingF32(
-  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize, stash: usize,
 ): void {
-  productStreaming<f32>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch);
+  productStreaming<f32>(rows, gram0, gram1, filt, table, n, i0, i1, v, y, scratch, stash);
 }
 
 export function productWeightedF64(rows: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize): void {

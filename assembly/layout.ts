@@ -133,3 +133,9 @@ export function filterBlockAt(filt: usize, n: i32, i: i32, k: i32): usize {
 /** Bytes of one entry of a deferred-recheck list: i, j, k (int32) and the address of the code byte. */
 export const RECHECK_ENTRY_BYTES: i32 = 16;
 
+/**
+ * Bytes of a lane's stash: where the float32 filter (classify.ts filterBlocks) stores the
+ * results of each phase of a step, never to read them back, so that V8 schedules the step in
+ * phases. Each lane needs its own (two cores storing to one cache line would slow each other).
+ */
+export const STASH_BYTES: i32 = 128;

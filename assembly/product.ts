@@ -223,10 +223,12 @@ export function productCached(codes: usize, table: usize, n: i32, i0: i32, i1: i
 
 /**
  * As productCached, classifying each row into `scratch` (⌈n/4⌉ bytes) just before using it,
- * with the float32 filter copy at `filt` when it is usable (see classify.ts; 0: none).
+ * with the float32 filter copy at `filt` when it is usable (see classify.ts; 0: none) and the
+ * lane's `stash` (layout.ts STASH_BYTES).
  */
 export function productStreaming<T>(
   rows: usize, gram0: usize, gram1: usize, filt: usize, table: usize, n: i32, i0: i32, i1: i32, v: usize, y: usize, scratch: usize,
+  stash: usize,
 ): void {
   const filtered = filterUsable(filt);
   for (let ib = i0; ib < i1; ib += I_BLOCK) {
@@ -234,7 +236,7 @@ export function productStreaming<T>(
     for (let j = ib + 1; j < n - 1; j++) {
       const iEnd = min(ie, j);
       for (let i = ib; i < iEnd; i++) {
-        if (filtered) classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, scratch);
+        if (filtered) classifyRowFiltered<T>(rows, gram0, gram1, filt, n, i, j, scratch, stash);
         else classifyRowPlain<T>(rows, gram0, gram1, n, i, j, scratch);
         productRow(scratch, table, n, i, j, v, y);
       }

@@ -13,7 +13,7 @@ import { generateSynthetic } from '../ts/synthetic.js';
 import { gatherLimit, wasmBackend } from '../ts/wasm/backend.js';
 import { partition } from '../ts/wasm/chunks.js';
 import { instantiateKernels, kernelLayout, kernelModule, type KernelExports } from '../ts/wasm/kernels.js';
-import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, recheckRoom, unpackRowCodes, WASM_PAGE, type MemoryMap } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, recheckRoom, STASH_BYTES, unpackRowCodes, WASM_PAGE, type MemoryMap } from '../ts/wasm/memory-map.js';
 import { writeRows } from '../ts/wasm/runner.js';
 import { countDifferent } from './support/backends.js';
 
@@ -63,7 +63,7 @@ async function float64Codes(rijs: Float64Array, n: number): Promise<Uint8Array> 
   const { k, memory } = await kernelsFor(map);
   writeRows(rijs, n, 0, n - 1, new Float64Array(memory.buffer, map.rows, 9 * map.pairs));
   k.rowGramF64(map.rows, n, 0, n - 1, map.gram0, map.gram1);
-  for (const chunk of partition(n)) k.classifyF64(map.rows, map.gram0, map.gram1, 0, n, chunk.i0, chunk.i1, map.chunkCodes[chunk.index]);
+  for (const chunk of partition(n)) k.classifyF64(map.rows, map.gram0, map.gram1, 0, n, chunk.i0, chunk.i1, map.chunkCodes[chunk.index], map.stash[0]);
   return unpack(memory, map);
 }
 
@@ -79,7 +79,7 @@ async function deferredCodes(rijs: Float64Array, n: number, whole = false): Prom
   k.finishFilter(map.filter, k.buildFilterFromPairsF64(map.input, n, 0, n - 1, map.filter));
   let listed = 0;
   for (const chunk of partition(n)) {
-    const added = k.classifyRangeDeferred(map.filter, n, chunk.i0, chunk.i1, map.chunkCodes[chunk.index], map.recheckLists[0] + RECHECK_ENTRY_BYTES * listed, map.recheckRoom - listed);
+    const added = k.classifyRangeDeferred(map.filter, n, chunk.i0, chunk.i1, map.chunkCodes[chunk.index], map.recheckLists[0] + RECHECK_ENTRY_BYTES * listed, map.recheckRoom - listed, map.stash[0]);
     if (added < 0) throw new Error('recheck list overflowed');
     listed += added;
   }
@@ -110,10 +110,11 @@ async function deferredCodes(rijs: Float64Array, n: number, whole = false): Prom
   return { before, after: unpack(memory, map), listed, gathered };
 }
 
-test('the recheck entry layout is the kernels’ own', async (t) => {
+test('the recheck entry layout and the stash size are the kernels’ own', async (t) => {
   const map = planMemory({ n: 10, elementBytes: 8, kernel: kernelLayout(), chunks: partition(10), lanes: 1, codes: 'memory', filter: true, deferRechecks: true });
   const { k } = await kernelsFor(map);
   t.is(k.recheckEntryBytes(), RECHECK_ENTRY_BYTES);
+  t.is(k.stashBytes(), STASH_BYTES);
 });
 
 test('near-ties: every triplet is listed, and the rechecks rewrite each listed code as the float64 kernel’s', async (t) => {

@@ -8,7 +8,7 @@ import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
 import { partition } from '../ts/wasm/chunks.js';
-import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, STASH_BYTES } from '../ts/wasm/memory-map.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
@@ -184,4 +184,47 @@ test('deferred rechecks: the gathered estimates (or the second read), v, the par
   for (const [codes, filter] of [['memory', false], ['paged', true], ['none', true]] as const) {
     t.false(planMemory({ n: 100, elementBytes: 8, kernel, chunks: partition(100), lanes: 2, codes, filter, deferRechecks: true }).deferRechecks);
   }
+});
+
+test('each lane’s stash is its own: on cache lines of its own, clear of every region a classification or a product uses', (t) => {
+  const kernel = { heapBase: 1024, signTableBytes: 16384 };
+  let plans = 0;
+  for (const n of [3, 10, 50, 500, 1000]) {
+    for (const elementBytes of [8, 4]) {
+      for (const lanes of [1, 2, 3]) {
+        for (const [codes, filter, deferRechecks] of [['memory', true, true], ['memory', true, false], ['memory', false, false], ['paged', true, false], ['none', true, false], ['none', false, false]] as const) {
+          const map = planMemory({ n, elementBytes, kernel, chunks: partition(n), lanes, codes, filter, deferRechecks, input: true });
+          const what = `n=${n}, ${elementBytes} B, ${lanes} lane(s), ${codes}, filter ${filter}, deferred ${map.deferRechecks}`;
+          plans++;
+          t.is(map.stash.length, lanes, what);
+          // Everything but the estimates as read (`input`), which are dead once the rows or the
+          // filter copy are built, before any classification.
+          const regions: Array<[string, number, number]> = [
+            ['sign table', map.signTable, kernel.signTableBytes],
+            ['counter', map.counter, 4],
+            ...(map.deferRechecks ? [] : [['rows', map.rows, 9 * map.pairs * elementBytes], ['gram0', map.gram0, 8 * map.pairs], ['gram1', map.gram1, 8 * map.pairs]] as Array<[string, number, number]>),
+            ...(map.filter ? [['filter', map.filter, filterBytes(n)]] as Array<[string, number, number]> : []),
+            ['v', map.v, 8 * map.pairs],
+            ...map.partials.map((at, c): [string, number, number] => [`partial ${c}`, at, 8 * (map.pairs - map.partialBase[c])]),
+            ...(map.work ?? []).map((at, w): [string, number, number] => [`work ${w}`, at, 8 * map.pairs]),
+            ...map.scratch.map((at, l): [string, number, number] => [`scratch ${l}`, at, Math.ceil(n / 4) + 16]),
+            ['anchor codes', map.anchorCodes, codeBytes(n, 0, 1)],
+            ['start scratch', map.startScratch, 3 * 8 * (n - 1)],
+            ['sums', map.sums, 24],
+            ...map.recheckLists.map((at, l): [string, number, number] => [`list ${l}`, at, map.recheckRoom * RECHECK_ENTRY_BYTES]),
+            ...map.chunkCodes.filter((at) => at >= 0).map((at, c): [string, number, number] => [`codes ${c}`, at, map.chunkCodeBytes[c]]),
+            ...map.windows.map((at, l): [string, number, number] => [`window ${l}`, at, map.windowBytes]),
+          ];
+          map.stash.forEach((at, lane) => {
+            t.is(at % 64, 0, `${what}: stash ${lane} at ${at}`);
+            t.true(at + STASH_BYTES <= map.totalBytes, what);
+            for (const [name, start, bytes] of regions) t.true(at + STASH_BYTES <= start || start + bytes <= at, `${what}: stash ${lane} overlaps ${name}`);
+            // Lanes store to their stashes all the time: never on one cache line.
+            for (const other of map.stash) if (other !== at) t.true(Math.abs(other - at) >= STASH_BYTES, what);
+          });
+        }
+      }
+    }
+  }
+  t.true(plans >= 150, `${plans} plans`);
 });

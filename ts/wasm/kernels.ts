@@ -21,14 +21,17 @@ export interface KernelExports {
   buildFilterFromPairsF32(input: number, n: number, i0: number, i1: number, filter: number): number;
   /** Writes the filter's error threshold from the largest |entry| of all rows. */
   finishFilter(filter: number, maxAbs: number): void;
-  /** `filter` 0: float64 kernel only. Returns the number of triplets the filter recomputed in float64. */
-  classifyF64(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
-  classifyF32(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number): number;
+  /**
+   * `filter` 0: float64 kernel only. `stash`: the lane's own (memory-map.ts), written by every
+   * classification kernel. Returns the number of triplets the filter recomputed in float64.
+   */
+  classifyF64(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number, stash: number): number;
+  classifyF32(rows: number, gram0: number, gram1: number, filter: number, n: number, i0: number, i1: number, codes: number, stash: number): number;
   /**
    * Codes from the (usable) filter copy alone; lists the undecided triplets at `list` (room for
    * `room` entries). Returns how many it listed, or −1 when they did not fit.
    */
-  classifyRangeDeferred(filter: number, n: number, i0: number, i1: number, codes: number, list: number, room: number): number;
+  classifyRangeDeferred(filter: number, n: number, i0: number, i1: number, codes: number, list: number, room: number, stash: number): number;
   /**
    * Decides listed triplets in float64 from the estimates at `input`: as given (pair order)
    * with `bitmap` 0, else gathered at the slots of the marked pairs (assembly/gather.ts).
@@ -43,9 +46,10 @@ export interface KernelExports {
   gatherPairsF64(staging: number, p0: number, p1: number, bitmap: number, counts: number, table: number): void;
   gatherPairsF32(staging: number, p0: number, p1: number, bitmap: number, counts: number, table: number): void;
   recheckEntryBytes(): number;
+  stashBytes(): number;
   productCached(codes: number, table: number, n: number, i0: number, i1: number, v: number, y: number): void;
-  productStreamingF64(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
-  productStreamingF32(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number): void;
+  productStreamingF64(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number, stash: number): void;
+  productStreamingF32(rows: number, gram0: number, gram1: number, filter: number, table: number, n: number, i0: number, i1: number, v: number, y: number, scratch: number, stash: number): void;
   productWeightedF64(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   productWeightedF32(rows: number, n: number, i0: number, i1: number, v: number, y: number): void;
   subtractDiagonal(v: number, y: number, count: number, n: number): void;

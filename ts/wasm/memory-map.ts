@@ -107,6 +107,9 @@ export interface PlanRequest {
 /** Bytes of one entry of a deferred-recheck list (assembly/classify.ts RECHECK_ENTRY_BYTES). */
 export const RECHECK_ENTRY_BYTES = 16;
 
+/** Bytes of a lane's stash (assembly/layout.ts STASH_BYTES), which the classification writes and never reads. */
+export const STASH_BYTES = 128;
+
 /**
  * Room of the deferred-recheck lists, in triplets, for all lanes together: one in 2048. The
  * filter left 0.6–2·10⁻⁴ of the triplets undecided at n = 300 on every kind of synthetic
@@ -147,6 +150,8 @@ export interface MemoryMap {
   work: [number, number] | null;
   /** Per lane: one row of scratch codes (streaming). */
   scratch: number[];
+  /** Per lane: its stash (STASH_BYTES), for every classification kernel it runs. */
+  stash: number[];
   /** Packed codes of row i = 0 when they are not in memory anyway. */
   anchorCodes: number;
   /** 3(n − 1) float64 for the start-vector kernel (assembly/start.ts). */
@@ -249,6 +254,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   if (reuseEstimates) place.at = rows;
   const { v, partialBase, partials, work } = placeVectors(place, n, chunks, afterEstimates, reuseEstimates);
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
+  const stash = Array.from({ length: lanes }, () => take(STASH_BYTES));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
   const sums = take(3 * 8);
@@ -264,7 +270,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const inputFits = align(afterEstimates + 9 * pairs * elementBytes + PAD) <= place.at;
   const input = request.input && inputFits ? afterEstimates : 0;
   return {
-    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, anchorCodes, startScratch, sums,
+    n, pairs, elementBytes, signTable, counter, rows, gram0, gram1, filter, reuseEstimates, v, partials, partialBase, work, scratch, stash, anchorCodes, startScratch, sums,
     codes, chunkCodes, chunkCodeBytes, windows, windowBytes, input, totalBytes: place.at, pagedBytes,
     deferRechecks: false, reread: 0, recheckLists: [], recheckRoom: 0,
   };
@@ -291,6 +297,7 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const { v, partialBase, partials, work } = placeVectors(place, n, chunks, regionEnd, true);
   const input = place.at;
   const scratch = Array.from({ length: lanes }, () => take(Math.ceil(n / 4) + 16));
+  const stash = Array.from({ length: lanes }, () => take(STASH_BYTES));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
   const sums = take(3 * 8);
@@ -300,7 +307,7 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const chunkCodes = chunkCodeBytes.map((bytes) => take(bytes));
   const totalBytes = Math.max(place.at, align(input + inputBytes + PAD));
   return {
-    n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch,
+    n, pairs, elementBytes, signTable, counter, rows: 0, gram0: 0, gram1: 0, filter, reuseEstimates: true, v, partials, partialBase, work, scratch, stash,
     anchorCodes, startScratch, sums, codes: 'memory', chunkCodes, chunkCodeBytes, windows: [], windowBytes: 0, input, totalBytes, pagedBytes: 0,
     deferRechecks: true, reread, recheckLists, recheckRoom: room,
   };

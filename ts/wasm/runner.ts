@@ -165,7 +165,7 @@ export class ChunkRunner {
   private classifyInto(a: number, b: number, at: number): number {
     const { kernels: k, setup } = this;
     const m = setup.map;
-    return (this.f32 ? k.classifyF32 : k.classifyF64)(m.rows, m.gram0, m.gram1, m.filter, m.n, a, b, at);
+    return (this.f32 ? k.classifyF32 : k.classifyF64)(m.rows, m.gram0, m.gram1, m.filter, m.n, a, b, at, m.stash[setup.lane]);
   }
 
   /**
@@ -229,7 +229,7 @@ export class ChunkRunner {
     if (m.deferRechecks) {
       if (this.listed < 0) return 0; // overflowed: the classification starts again without deferral
       const list = m.recheckLists[this.setup.lane] + this.listed * RECHECK_ENTRY_BYTES;
-      const added = this.kernels.classifyRangeDeferred(m.filter, m.n, a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a), list, m.recheckRoom - this.listed);
+      const added = this.kernels.classifyRangeDeferred(m.filter, m.n, a, b, m.chunkCodes[c] + codeBytes(m.n, chunk.i0, a), list, m.recheckRoom - this.listed, m.stash[this.setup.lane]);
       this.listed = added < 0 ? -1 : this.listed + added;
       return Math.max(added, 0);
     }
@@ -318,7 +318,7 @@ export class ChunkRunner {
         k.productCached(window, m.signTable, m.n, a, b, m.v, y);
       } else {
         const scratch = m.scratch[setup.lane];
-        (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(m.rows, m.gram0, m.gram1, m.filter, m.signTable, m.n, a, b, m.v, y, scratch);
+        (this.f32 ? k.productStreamingF32 : k.productStreamingF64)(m.rows, m.gram0, m.gram1, m.filter, m.signTable, m.n, a, b, m.v, y, scratch, m.stash[setup.lane]);
       }
       yield;
     }

@@ -58,7 +58,7 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     // Everything is overwritten in turn (codes over the input, v over the filter), so again every run.
     fill(map.input);
     k.finishFilter(map.filter, k.buildFilterFromPairsF64(map.input, N, 0, N - 1, map.filter));
-    const listed = k.classifyRangeDeferred(map.filter, N, 0, first.i1, map.chunkCodes[0], map.recheckLists[0], map.recheckRoom);
+    const listed = k.classifyRangeDeferred(map.filter, N, 0, first.i1, map.chunkCodes[0], map.recheckLists[0], map.recheckRoom, map.stash[0]);
     // The rechecks' gathering (backend.ts gatherEstimates), then the few listed triplets, many
     // times: a long list of rechecks then runs in optimized code.
     const at = gatherLayout(map);
