@@ -332,7 +332,6 @@ export function finishFilter(filt: usize, maxAbs: f64): void {
   store<f64>(filt + 8, maxAbs);
 }
 
-
 /** Whether the filter copy at `filt` exists and may be used. */
 // @ts-ignore: decorator
 @inline
