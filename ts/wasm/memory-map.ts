@@ -9,8 +9,8 @@
  * the lanes' work counter, estimates (row layout), row Gram terms (2 × P float64), the
  * float32 filter copy of the estimates (classification's fast path, see
  * assembly/classify.ts; optional), v, one partial output per chunk (ts/wasm/chunks.ts) and
- * the power method's two iterates (these overlap the estimates when codes are kept), scratch codes per lane, anchor codes, the
- * start vector's scratch, and the codes (in memory, or one paging window per lane). Estimates
+ * the power method's two iterates (these overlap the estimates when codes are kept), scratch codes and a stash per lane,
+ * anchor codes, the start vector's scratch, and the codes (in memory, or one paging window per lane). Estimates
  * that a source delivers in pair order share the pages after the estimates (see `input`).
  *
  * With deferred rechecks (codes in memory, filter copy; see `deferRechecks`) there are no
@@ -281,7 +281,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
  * and the counter. One region holds, in turn, the filter copy (classification), the gathered
  * estimates of the rechecks (or, when they do not fit, the whole second read, which the region
  * has room for), and v, the partial outputs and the iterates (products);
- * after it, the scratch areas, the recheck lists and the codes, whose pages first receive the
+ * after it, the scratch areas and stashes, the recheck lists and the codes, whose pages first receive the
  * estimates as given (dead once the filter copy is built, before anything else there is
  * written).
  */
