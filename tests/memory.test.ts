@@ -212,7 +212,7 @@ test('each lane’s stash is its own: on cache lines of its own, clear of every 
             ['start scratch', map.startScratch, 3 * 8 * (n - 1)],
             ['sums', map.sums, 24],
             ...map.recheckLists.map((at, l): [string, number, number] => [`list ${l}`, at, map.recheckRoom * RECHECK_ENTRY_BYTES]),
-            ...map.chunkCodes.filter((at) => at >= 0).map((at, c): [string, number, number] => [`codes ${c}`, at, map.chunkCodeBytes[c]]),
+            ...map.chunkCodes.map((at, c): [string, number, number] => [`codes ${c}`, at, map.chunkCodeBytes[c]]).filter(([, at]) => at >= 0),
             ...map.windows.map((at, l): [string, number, number] => [`window ${l}`, at, map.windowBytes]),
           ];
           map.stash.forEach((at, lane) => {
