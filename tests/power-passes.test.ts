@@ -4,21 +4,10 @@
 import test from 'ava';
 import type { JsyncProblem } from '../ts/backend.js';
 import { typescriptPasses } from '../ts/power.js';
-import { Random } from '../ts/random.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { wasmBackend } from '../ts/wasm/backend.js';
 import { instantiateKernels, kernelModule } from '../ts/wasm/kernels.js';
-
-/** Values of every kind the iterates can hold: normals of varied scale, zeros of both signs, ties, tiny and huge ones. */
-function awkwardVector(length: number, seed: number): Float64Array {
-  const random = new Random(seed);
-  const x = new Float64Array(length);
-  for (let p = 0; p < length; p++) {
-    const kind = p % 11;
-    x[p] = kind === 3 ? 0 : kind === 7 ? -0 : kind === 5 ? 1e-300 * random.normal() : kind === 9 ? 1e150 * random.normal() : random.normal() * 10 ** (random.nextUint32() % 7 - 3);
-  }
-  return x;
-}
+import { awkwardVector } from './support/problems.js';
 
 test('the Wasm passes are bitwise the TypeScript ones (kernels called directly)', async (t) => {
   const count = 1001; // odd: no lane structure to hide behind

@@ -3,27 +3,12 @@
  * method, reached in fewer products, on every backend and with J-weighting.
  */
 import test from 'ava';
-import type { JsyncProblem } from '../ts/backend.js';
 import { JsyncInputError } from '../ts/errors.js';
 import { jsync } from '../ts/jsync.js';
 import { powerMethod } from '../ts/power.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS, countDifferent } from './support/backends.js';
-
-/** A problem whose S is diagonal with the given eigenvalues. */
-function diagonal(eigenvalues: number[]): JsyncProblem {
-  return {
-    n: 3, pairs: eigenvalues.length, mode: 'recompute', cached: false, threads: 1, classifySeconds: 0, memoryBytes: 0,
-    async multiply(v, y) {
-      for (let p = 0; p < v.length; p++) y[p] = eigenvalues[p] * v[p];
-    },
-    async multiplyRows() {
-      throw new Error('multiplyRows: not used by the power method');
-    },
-    anchorCodes: async () => new Uint8Array(0),
-    dispose() {},
-  };
-}
+import { diagonalProblem as diagonal } from './support/problems.js';
 
 const uniform = (length: number) => new Float64Array(length).fill(1 / Math.sqrt(length));
 
@@ -62,8 +47,8 @@ for (const { name: backend, maxN } of BACKENDS) {
       let saved = 0;
       for (const [seed, noiseDeg, outliers] of [[41, 5, 0.2], [42, 10, 0.3], [43, 2, 0]] as const) {
         const { rijs } = generateSynthetic({ n, seed, noiseDeg, outliers });
-        const shifted = await jsync(rijs, { backend, jWeighting, epsilon: 1e-9 });
-        const plain = await jsync(rijs, { backend, jWeighting, epsilon: 1e-9, shift: false });
+        const shifted = await jsync(rijs, { backend, jWeighting, epsilon: 1e-9, method: 'power' });
+        const plain = await jsync(rijs, { backend, jWeighting, epsilon: 1e-9, method: 'power', shift: false });
         t.true(shifted.shift);
         t.false(plain.shift);
         t.true(shifted.converged && plain.converged);
