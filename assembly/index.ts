@@ -8,11 +8,12 @@ import { initSignTable, productCached, productStreaming, subtractDiagonal, SIGN_
 import { productWeighted } from './weighted';
 import { addInto } from './reduce';
 import { dotAndNorms, shiftScaleAndDiff, signsOf } from './iterate';
+import { lobpcgFirstDirection, lobpcgGram, lobpcgUpdate } from './lobpcg';
 import { anchorStart, averageVotes } from './start';
 
 export {
-  addInto, anchorStart, averageVotes, classifyRangeDeferred, dotAndNorms, finishFilter, initSignTable, markRecheckPairs, productCached, rankPairs,
-  shiftScaleAndDiff, signsOf, subtractDiagonal,
+  addInto, anchorStart, averageVotes, classifyRangeDeferred, dotAndNorms, finishFilter, initSignTable, lobpcgFirstDirection, lobpcgGram, lobpcgUpdate,
+  markRecheckPairs, productCached, rankPairs, shiftScaleAndDiff, signsOf, subtractDiagonal,
 };
 
 export function recheckEntryBytes(): i32 {

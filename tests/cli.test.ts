@@ -67,7 +67,23 @@ test('run --json prints one JSON object and writes the same signs as the library
   t.deepEqual(signs.shape, [780]);
   const library = await jsync(data.rijs, { epsilon: 1e-6 });
   t.deepEqual(signs.data, library.signs);
+  t.is(summary.method, 'lobpcg');
+  t.is(summary.iterations, library.iterations);
   t.deepEqual(filesIn(dir), ['in.npy', 'signs.npy']);
+});
+
+test('run --method power runs the power method, as the library does', async (t) => {
+  const { dir, data, input } = inputFile({ n: 30, seed: 18, noiseDeg: 5, outliers: 0.2 });
+  const out = join(dir, 'signs.npy');
+  const result = await runCli(['run', input, '--out', out, '--json', '--method', 'power', '--threads', '1']);
+  t.is(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  const library = await jsync(data.rijs, { method: 'power' });
+  t.is(summary.method, 'power');
+  t.true(summary.shift);
+  t.is(summary.iterations, library.iterations);
+  t.deepEqual(summary.residuals, library.residuals);
+  t.deepEqual(load(out).data, library.signs);
 });
 
 test('run reads a larger file in parallel pieces, on 2 threads, to the signs and eigenvalue of the library', async (t) => {

@@ -8,7 +8,7 @@ import { jsync } from '../ts/jsync.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { BACKENDS } from './support/backends.js';
 import { partition } from '../ts/wasm/chunks.js';
-import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, STASH_BYTES } from '../ts/wasm/memory-map.js';
+import { codeBytes, filterBytes, gatherLayout, planMemory, RECHECK_ENTRY_BYTES, STASH_BYTES, SUMS, WORK_VECTORS } from '../ts/wasm/memory-map.js';
 
 function collect(): void {
   if (typeof globalThis.gc !== 'function') throw new Error('run the tests with node --expose-gc');
@@ -108,12 +108,12 @@ test('the power method’s work vectors lie in the dead estimates’ pages, clea
             [map.v, 8 * map.pairs],
             ...map.partials.map((at, c): [number, number] => [at, 8 * (map.pairs - map.partialBase[c])]),
           ];
-          const [w0] = map.work;
-          t.true(w0 >= map.rows && map.work[1] + 8 * map.pairs <= estimatesEnd, what);
+          t.is(map.work.length, WORK_VECTORS, what);
+          t.true(map.work[0] >= map.rows && map.work.at(-1)! + 8 * map.pairs <= estimatesEnd, what);
           for (const [at, bytes] of regions) {
             for (const w of map.work) t.true(w + 8 * map.pairs <= at || at + bytes <= w, `${what}: work vector at ${w} overlaps ${at}`);
           }
-          t.true(w0 + 8 * map.pairs <= map.work[1], what);
+          for (let w = 1; w < map.work.length; w++) t.true(map.work[w - 1] + 8 * map.pairs <= map.work[w], what);
         }
       }
     }
@@ -210,7 +210,7 @@ test('each lane’s stash is its own: on cache lines of its own, clear of every 
             ...map.scratch.map((at, l): [string, number, number] => [`scratch ${l}`, at, Math.ceil(n / 4) + 16]),
             ['anchor codes', map.anchorCodes, codeBytes(n, 0, 1)],
             ['start scratch', map.startScratch, 3 * 8 * (n - 1)],
-            ['sums', map.sums, 24],
+            ['sums', map.sums, 8 * SUMS],
             ...map.recheckLists.map((at, l): [string, number, number] => [`list ${l}`, at, map.recheckRoom * RECHECK_ENTRY_BYTES]),
             ...map.chunkCodes.map((at, c): [string, number, number] => [`codes ${c}`, at, map.chunkCodeBytes[c]]).filter(([, at]) => at >= 0),
             ...map.windows.map((at, l): [string, number, number] => [`window ${l}`, at, map.windowBytes]),

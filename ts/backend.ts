@@ -5,6 +5,7 @@
  * vector by the implicit J-synchronization matrix S, report what it cached, and be disposed.
  * The power loop (power.ts) is written once against this interface.
  */
+import type { LobpcgPasses } from './lobpcg.js';
 import type { PowerPasses } from './power.js';
 
 export type FloatArray = Float64Array | Float32Array;
@@ -112,17 +113,25 @@ export interface JsyncProblem {
    */
   dataStart?(): Promise<Float64Array>;
   /**
-   * Optional: two vectors of `pairs` float64 that the power method may use as its iterates,
-   * valid until dispose() (the Wasm backend hands out pages of its memory that are dead by
-   * then, so that the iteration touches no fresh memory). Where there are some, dataStart()
-   * may return the first.
+   * Optional: vectors of `pairs` float64 (at least two, three where there is room) that the
+   * iteration may use as its iterates, valid until dispose() (the Wasm backend hands out
+   * pages of its memory that are dead by then, so that the iteration touches no fresh
+   * memory). Where there are some, dataStart() may return the first.
    */
-  workVectors?(): [Float64Array, Float64Array] | undefined;
+  workVectors?(): Float64Array[] | undefined;
+  /**
+   * Optional: the arrays that multiply() reads v from and writes y to, as [v, y]; a product
+   * of these very arrays copies nothing. Their entries are overwritten by every product and
+   * by dataStart(); valid until dispose().
+   */
+  productVectors?(): [Float64Array, Float64Array];
   /**
    * Optional: the power method's passes over its iterates (power.ts PowerPasses), bitwise
    * equal to power.ts `typescriptPasses`, only faster where the iterates are the work vectors.
    */
   powerPasses?(): PowerPasses;
+  /** Optional: LOBPCG's passes (lobpcg.ts LobpcgPasses), bitwise `typescriptLobpcgPasses`, only faster. */
+  lobpcgPasses?(): LobpcgPasses;
   /** Release memory and workers; the problem is unusable afterwards. Idempotent. */
   dispose(): void;
 }

@@ -2,12 +2,13 @@
  * `jsync(rijs, options)`: J-synchronization of n(n−1)/2 relative-rotation estimates.
  *
  * validate → probe → backend.prepare (classify once, or plan streaming) → start vector →
- * power method → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
+ * LOBPCG steps (or the power method) → signs (signs[0] = +1; −1 means "J-conjugate this estimate").
  */
 import type { BackendName, Estimates, JsyncBackend, ProductMode } from './backend.js';
 import { JsyncAbortError, JsyncInputError, throwIfAborted } from './errors.js';
 import { resolveOptions, type JsyncOptions, type ResolvedOptions } from './options.js';
 import { pairCount, tripletCount } from './pairs.js';
+import { lobpcg, type LobpcgVectors } from './lobpcg.js';
 import { powerMethod, typescriptPasses } from './power.js';
 import { probe, type Capabilities } from './probe.js';
 import { referenceBackend } from './reference.js';
@@ -20,15 +21,15 @@ export interface JsyncResult {
   pairs: number;
   /** ±1 per estimate, signs[0] = +1; −1: J-conjugate this estimate. */
   signs: Int8Array;
-  /** Power iterations (products with S) performed. */
+  /** Iterations performed: products with S (one per LOBPCG or power step). */
   iterations: number;
   /** Whether the last residual fell below epsilon (false: stopped at maxIters). */
   converged: boolean;
-  /** ‖v_k − v_{k−1}‖ after each iteration. */
+  /** After each iteration, ‖y − v‖ for the iterate v and its power step y = S·v/‖S·v‖ (shifted steps: (S + c)·v, normalized). */
   residuals: number[];
   /** The last residual. */
   residual: number;
-  /** Rayleigh quotient vᵀSv of the last iterate before its product: the leading eigenvalue. */
+  /** Rayleigh quotient vᵀSv of the last iterate (unit norm) before its power step: the leading eigenvalue. */
   eigenvalue: number;
   backend: BackendName;
   threads: number;
@@ -39,7 +40,9 @@ export interface JsyncResult {
   /** How products were computed: 'cached' codes, 'streaming' (reclassified per product) or 'recompute'. */
   mode: ProductMode;
   init: 'data' | 'random' | 'given';
-  /** Whether the power steps were shifted (option shift). */
+  /** The iteration that ran (option method). */
+  method: 'lobpcg' | 'power';
+  /** Whether power steps ran shifted (option shift, method 'power'). */
   shift: boolean;
   /** Seconds per phase: classify (once, cached mode), start vector, iterate, total. */
   seconds: { classify: number; start: number; iterate: number; total: number };
@@ -47,6 +50,15 @@ export interface JsyncResult {
   memoryBytes: number;
   /** Things the caller should know (a fallback taken, an option that could not be honoured). */
   warnings: string[];
+}
+
+/**
+ * LOBPCG's spare vectors: p and S·p in the backend's work vectors other than the start's, the
+ * product's input and output in its own arrays (see JsyncProblem).
+ */
+function lobpcgVectors(work: Float64Array[] | undefined, start: Float64Array, product: [Float64Array, Float64Array] | undefined): LobpcgVectors {
+  const spare = (work ?? []).filter((vector) => vector !== start && !(vector.buffer === start.buffer && vector.byteOffset === start.byteOffset));
+  return { p: spare[0], q: spare[1], w: product?.[0], aw: product?.[1] };
 }
 
 async function chooseBackend(choice: 'auto' | 'wasm' | 'reference', caps: Capabilities, warnings: string[]): Promise<JsyncBackend> {
@@ -108,14 +120,14 @@ export async function jsync(rijs: Estimates, options: JsyncOptions = {}): Promis
   const n = validateShape(rijs);
   const o = resolveOptions(options, pairCount(n));
   try {
-    return await run(rijs, n, o);
+    return await run(rijs, n, o, options);
   } catch (error) {
     // Whatever an abort interrupted (a worker stopped mid-call, say), it is an abort.
     throw o.signal?.aborted ? new JsyncAbortError() : error;
   }
 }
 
-async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<JsyncResult> {
+async function run(rijs: Estimates, n: number, o: ResolvedOptions, options: JsyncOptions): Promise<JsyncResult> {
   const started = performance.now();
   const pairs = pairCount(n);
   throwIfAborted(o.signal);
@@ -123,6 +135,7 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
   const warnings: string[] = [];
   const backend = await chooseBackend(o.backend, caps, warnings);
   const threads = chooseThreads(o.threads, n, backend.name, caps, warnings);
+  if (o.method === 'lobpcg' && options.shift === false) warnings.push("shift: false ignored: LOBPCG steps do not depend on a shift (method: 'power' runs the original unshifted power method)");
   if (o.jWeighting && o.codes !== 'auto') warnings.push(`codes: '${o.codes}' ignored: with J-weighting every product recomputes the residuals`);
   throwIfAborted(o.signal);
 
@@ -145,17 +158,19 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
     else if (o.init === 'random') start = randomStart(pairs, o.seed);
     else start = problem.dataStart ? await problem.dataStart() : await dataStart(problem, work?.[1]);
     const iterateBegan = performance.now();
-    const power = await powerMethod(problem, start, work?.[1], {
-      epsilon: o.epsilon,
-      maxIters: o.maxIters,
-      // Each triplet adds to S a 3 × 3 block D·W·D on its pairs (D: its node signs; W: zero
-      // diagonal, the edge weights in [0, 1] off it, all 1 without J-weighting), whose
-      // eigenvalues are ≥ −1 (≥ −√2 with weights: the smallest over the corners of [0, 1]³),
-      // and every pair lies in n − 2 triplets: S ⪰ −(n − 2)·I (−√2·(n − 2)·I).
-      spectrumFloor: o.shift ? (n - 2) * (o.jWeighting ? Math.SQRT2 : 1) : undefined,
-      onProgress: o.onProgress,
-      signal: o.signal,
-    });
+    const shifted = o.method === 'power' && o.shift;
+    const stopping = { epsilon: o.epsilon, maxIters: o.maxIters, onProgress: o.onProgress, signal: o.signal };
+    const power =
+      o.method === 'lobpcg'
+        ? await lobpcg(problem, start, lobpcgVectors(work, start, problem.productVectors?.()), stopping)
+        : await powerMethod(problem, start, work?.[1], {
+            ...stopping,
+            // Each triplet adds to S a 3 × 3 block D·W·D on its pairs (D: its node signs; W: zero
+            // diagonal, the edge weights in [0, 1] off it, all 1 without J-weighting), whose
+            // eigenvalues are ≥ −1 (≥ −√2 with weights: the smallest over the corners of [0, 1]³),
+            // and every pair lies in n − 2 triplets: S ⪰ −(n − 2)·I (−√2·(n − 2)·I).
+            spectrumFloor: shifted ? (n - 2) * (o.jWeighting ? Math.SQRT2 : 1) : undefined,
+          });
     const finished = performance.now();
     if (!power.converged) warnings.push(`did not converge: residual ${power.residuals.at(-1)} after ${power.iterations} iterations (epsilon ${o.epsilon})`);
     return {
@@ -173,7 +188,8 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions): Promise<Jsyn
       cached: problem.cached,
       mode: problem.mode,
       init: o.init instanceof Float64Array ? 'given' : o.init,
-      shift: o.shift,
+      method: o.method,
+      shift: shifted,
       seconds: {
         classify: problem.classifySeconds,
         start: (iterateBegan - startBegan) / 1000,

@@ -26,7 +26,14 @@ export interface JsyncOptions {
    */
   init?: 'data' | 'random' | Float64Array;
   /**
-   * Shift each power step by c = min(0, (B − λ)/2), B = (n − 2) (√2·(n − 2) with
+   * 'lobpcg' (default): each product's step is the best vector in span{x, S·x, previous
+   * step} (lobpcg.ts; LOBPCG with one vector), with the power method's stopping rule and
+   * result: fewer products to the same epsilon. 'power': the power method of the original
+   * code (with the shift below).
+   */
+  method?: 'lobpcg' | 'power';
+  /**
+   * Method 'power': shift each power step by c = min(0, (B − λ)/2), B = (n − 2) (√2·(n − 2) with
    * J-weighting), a bound with S ⪰ −B·I, λ the current Rayleigh quotient (see power.ts):
    * same fixed point, fewer products. Default true; false is the original unshifted method.
    */
@@ -57,6 +64,7 @@ export interface ResolvedOptions {
   seed: number;
   jWeighting: boolean;
   init: 'data' | 'random' | Float64Array;
+  method: 'lobpcg' | 'power';
   shift: boolean;
   backend: BackendChoice;
   threads: number | undefined;
@@ -68,7 +76,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set([
-  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'shift', 'backend', 'threads', 'memoryBudget', 'codes', 'relaxedSimd', 'onProgress', 'signal',
+  'epsilon', 'maxIters', 'seed', 'jWeighting', 'init', 'method', 'shift', 'backend', 'threads', 'memoryBudget', 'codes', 'relaxedSimd', 'onProgress', 'signal',
 ]);
 
 function fail(message: string): never {
@@ -102,6 +110,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   } else {
     init = oneOf('init', o.init, ['data', 'random'] as const, 'data');
   }
+  const method = oneOf('method', o.method, ['lobpcg', 'power'] as const, 'lobpcg');
   const backend = oneOf('backend', o.backend, ['auto', 'wasm', 'reference'] as const, 'auto');
   if (o.threads !== undefined && (!Number.isSafeInteger(o.threads) || o.threads < 1)) fail(`option threads: expected a positive integer, got ${o.threads}`);
   if (o.memoryBudget !== undefined && (typeof o.memoryBudget !== 'number' || !(o.memoryBudget > 0))) fail(`option memoryBudget: expected a positive number of bytes, got ${o.memoryBudget}`);
@@ -109,7 +118,7 @@ export function resolveOptions(options: JsyncOptions = {}, pairs: number): Resol
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') fail('option onProgress: expected a function');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail('option signal: expected an AbortSignal');
   return {
-    epsilon, maxIters, seed, jWeighting: o.jWeighting ?? false, init, shift: o.shift ?? true, backend,
+    epsilon, maxIters, seed, jWeighting: o.jWeighting ?? false, init, method, shift: o.shift ?? true, backend,
     threads: o.threads, memoryBudget: o.memoryBudget, codes, relaxedSimd: o.relaxedSimd ?? true, onProgress: o.onProgress, signal: o.signal,
   };
 }

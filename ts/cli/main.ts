@@ -40,12 +40,16 @@ Run options:
   --backend auto|wasm|reference   default auto (Wasm SIMD where available)
   --threads N                     threads (default: all cores for problems over
                                   2 million triplets, else 1; results do not depend on it)
-  --epsilon E                     stop when ‖v_k − v_{k−1}‖ < E (default 1e-2)
-  --max-iters N                   at most N power iterations (default 1000)
+  --epsilon E                     stop when ‖S·v/‖S·v‖ − v‖ < E for the iterate v (the
+                                  original's ‖v_k − v_{k−1}‖; default 1e-2)
+  --max-iters N                   at most N iterations, one product each (default 1000)
   --init data|random              start vector (default data: never stops on a transient)
-  --no-shift                      plain power steps, as the original code (default: steps
-                                  shifted by a provably safe multiple of the identity, same
-                                  fixed point, fewer iterations)
+  --method lobpcg|power           lobpcg (default): each step the best vector in span{v, S·v,
+                                  previous step}, same stopping rule, fewer products (LOBPCG);
+                                  power: the original code's power method
+  --no-shift                      method power: plain power steps, as the original code
+                                  (default: steps shifted by a provably safe multiple of the
+                                  identity, same fixed point, fewer iterations)
   --seed S                        seed of the random start vector (default 0)
   --j-weighting                   weight edge signs by 1 − sqrt(best/alt) (ASPIRE's J_weighting)
   --memory-budget BYTES           codes are cached only if they fit (suffixes K, M, G allowed)
@@ -69,6 +73,7 @@ const RUN_OPTIONS = {
   epsilon: { type: 'string' },
   'max-iters': { type: 'string' },
   init: { type: 'string' },
+  method: { type: 'string' },
   'no-shift': { type: 'boolean' },
   seed: { type: 'string' },
   'j-weighting': { type: 'boolean' },
@@ -146,6 +151,8 @@ function runOptions(values: Values): JsyncOptions {
   if (maxIters !== undefined) options.maxIters = maxIters;
   const init = choice(values, 'init', ['data', 'random'] as const);
   if (init) options.init = init;
+  const method = choice(values, 'method', ['lobpcg', 'power'] as const);
+  if (method) options.method = method;
   if (values['no-shift']) options.shift = false;
   const seed = number(values, 'seed', integer, 'an integer');
   if (seed !== undefined) options.seed = seed;
@@ -214,7 +221,7 @@ function summaryText(result: JsyncResult): string {
   const s = result.seconds;
   return [
     `n = ${result.n} images, ${result.pairs} pairs, ${groupDigits(tripletCount(result.n))} triplets`,
-    `backend ${result.backend}${result.relaxedSimd ? ' (relaxed SIMD)' : ''}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}${result.shift ? "" : ", unshifted"}`,
+    `backend ${result.backend}${result.relaxedSimd ? ' (relaxed SIMD)' : ''}, ${result.threads} thread(s), products ${result.mode}${result.cached ? ' (codes cached)' : ''}, start ${result.init}, ${result.method === 'power' ? `power method${result.shift ? ' (shifted)' : ''}` : 'LOBPCG steps'}`,
     `${result.iterations} iterations, residual ${result.residual.toExponential(3)}${result.converged ? '' : ' (NOT converged)'}, eigenvalue ${result.eigenvalue.toFixed(4)}`,
     `time: classify ${s.classify.toFixed(3)} s, start ${s.start.toFixed(3)} s, iterate ${s.iterate.toFixed(3)} s, total ${s.total.toFixed(3)} s`,
     `signs: ${countNegative(result.signs)} of ${result.pairs} estimates to J-conjugate`,

@@ -25,6 +25,7 @@ import { writeRows, type RunnerSetup } from './runner.js';
 import { warmKernels } from './warmup.js';
 import { nonFiniteError } from '../validate.js';
 import { votingRows } from '../start.js';
+import { typescriptLobpcgPasses, type LobpcgPasses } from '../lobpcg.js';
 import { typescriptPasses, type PowerPasses } from '../power.js';
 
 
@@ -247,7 +248,7 @@ class WasmProblem implements JsyncProblem {
     if (v.length !== this.pairs || y.length !== this.pairs) throw new Error(`multiply: vectors must have ${this.pairs} entries`);
     const buffer = this.buffer();
     this.estimatesGone ||= map.reuseEstimates;
-    new Float64Array(buffer, map.v, this.pairs).set(v);
+    if (!this.at(v, map.v)) new Float64Array(buffer, map.v, this.pairs).set(v);
     // Paged codes are multiplied where they are held; otherwise lanes take chunks as they go.
     const paged = map.codes === 'paged';
     if (!paged) resetCounter(buffer, map);
@@ -255,7 +256,7 @@ class WasmProblem implements JsyncProblem {
     // Gather the partial outputs, each lane a range of pairs (same sums in the same order).
     const step = Math.ceil(this.pairs / lanes.length);
     await Promise.all(lanes.map((lane, k) => lane.reduce(Math.min(this.pairs, k * step), Math.min(this.pairs, (k + 1) * step))));
-    y.set(new Float64Array(buffer, map.partials[0], this.pairs));
+    if (!this.at(y, map.partials[0])) y.set(new Float64Array(buffer, map.partials[0], this.pairs));
   }
 
   /**
@@ -308,13 +309,26 @@ class WasmProblem implements JsyncProblem {
     return out;
   }
 
-  /** The power method's iterates in pages of this memory that nothing else uses by then (see memory-map.ts). */
-  workVectors(): [Float64Array, Float64Array] | undefined {
+  /** The iterates in pages of this memory that nothing else uses by then (see memory-map.ts). */
+  workVectors(): Float64Array[] | undefined {
     const { map } = this;
     if (!map.work) return undefined;
     this.estimatesGone ||= map.reuseEstimates;
     const buffer = this.buffer();
-    return [new Float64Array(buffer, map.work[0], this.pairs), new Float64Array(buffer, map.work[1], this.pairs)];
+    return map.work.map((at) => new Float64Array(buffer, at, this.pairs));
+  }
+
+  /** v and y of the products: the map's v and chunk 0's partial output, which receives the sum. */
+  productVectors(): [Float64Array, Float64Array] {
+    const { map } = this;
+    this.estimatesGone ||= map.reuseEstimates;
+    const buffer = this.buffer();
+    return [new Float64Array(buffer, map.v, this.pairs), new Float64Array(buffer, map.partials[0], this.pairs)];
+  }
+
+  /** Whether `a` is the view of this memory at `address` (then a product need not copy it). */
+  private at(a: Float64Array, address: number): boolean {
+    return this.holds(a) && a.byteOffset === address;
   }
 
   /**
@@ -340,11 +354,44 @@ class WasmProblem implements JsyncProblem {
     },
     // Into chunk 0's partial output (8P bytes, dead once the last product has been copied out).
     signsOf: (v) => {
-      if (!this.holds(v) || v.length !== this.pairs) return typescriptPasses.signsOf(v);
+      if (!this.holds(v) || v.length !== this.pairs || v.byteOffset === this.map.partials[0]) return typescriptPasses.signsOf(v);
       this.kernels.signsOf(v.byteOffset, v.length, this.map.partials[0]);
       return new Int8Array(this.buffer(), this.map.partials[0], v.length).slice();
     },
   };
+
+  /** LOBPCG's passes as kernels (assembly/lobpcg.ts, bitwise lobpcg.ts's) where every vector is in this memory. */
+  lobpcgPasses(): LobpcgPasses {
+    return this.lobpcgKernels;
+  }
+
+  private readonly lobpcgKernels: LobpcgPasses = {
+    firstDirection: (x, ax, w) => {
+      if (!this.holdsAll(x, ax, w)) return typescriptLobpcgPasses.firstDirection(x, ax, w);
+      this.kernels.lobpcgFirstDirection(x.byteOffset, ax.byteOffset, w.byteOffset, x.length, this.map.sums);
+      const sums = new Float64Array(this.buffer(), this.map.sums, 3);
+      return [sums[0], sums[1], sums[2]];
+    },
+    gram: (x, w, p, q, aw, a, withP, out) => {
+      if (!this.holdsAll(x, w, p, q, aw)) return typescriptLobpcgPasses.gram(x, w, p, q, aw, a, withP, out);
+      this.kernels.lobpcgGram(x.byteOffset, w.byteOffset, p.byteOffset, q.byteOffset, aw.byteOffset, a, withP ? 1 : 0, x.length, this.map.sums);
+      out.fill(0);
+      out.set(new Float64Array(this.buffer(), this.map.sums, withP ? 18 : 9));
+    },
+    update: (x, w, p, q, aw, a, cx, cw, cp, sp, ia, withP) => {
+      if (!this.holdsAll(x, w, p, q, aw)) return typescriptLobpcgPasses.update(x, w, p, q, aw, a, cx, cw, cp, sp, ia, withP);
+      return this.kernels.lobpcgUpdate(x.byteOffset, w.byteOffset, p.byteOffset, q.byteOffset, aw.byteOffset, a, cx, cw, cp, sp, ia, withP ? 1 : 0, x.length);
+    },
+    powerStep: (x, w) => {
+      if (!this.holdsAll(x, w)) return typescriptLobpcgPasses.powerStep(x, w);
+      this.kernels.addInto(x.byteOffset, w.byteOffset, x.length);
+    },
+  };
+
+  /** Whether every one of `arrays` is a whole vector (P entries) in this problem's memory. */
+  private holdsAll(...arrays: Float64Array[]): boolean {
+    return arrays.every((a) => this.holds(a) && a.length === this.pairs);
+  }
 
   /** Whether `a` is a view into this problem's memory. */
   private holds(a: Float64Array): boolean {

@@ -64,6 +64,12 @@ export interface KernelExports {
   shiftScaleAndDiff(y: number, shift: number, scale: number, v: number, count: number): number;
   /** sign(v)·sign(v[0]) as int8 at `out`. */
   signsOf(v: number, count: number, out: number): void;
+  /** lobpcg.ts's passes (bitwise): a, ‖w‖², x·ax as three float64 at `out`. */
+  lobpcgFirstDirection(x: number, ax: number, w: number, count: number, out: number): void;
+  /** The 9 (18 with p) Gram sums as float64 at `out`; withP: 0 or 1. */
+  lobpcgGram(x: number, w: number, p: number, q: number, aw: number, a: number, withP: number, count: number, out: number): void;
+  /** The step in place; returns ‖w‖². */
+  lobpcgUpdate(x: number, w: number, p: number, q: number, aw: number, a: number, cx: number, cw: number, cp: number, sp: number, ia: number, withP: number, count: number): number;
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -9,7 +9,7 @@
  * the lanes' work counter, estimates (row layout), row Gram terms (2 × P float64), the
  * float32 filter copy of the estimates (classification's fast path, see
  * assembly/classify.ts; optional), v, one partial output per chunk (ts/wasm/chunks.ts) and
- * the power method's two iterates (these overlap the estimates when codes are kept), scratch codes and a stash per lane,
+ * the iterates (WORK_VECTORS; these overlap the estimates when codes are kept), scratch codes and a stash per lane,
  * anchor codes, the start vector's scratch, and the codes (in memory, or one paging window per lane). Estimates
  * that a source delivers in pair order share the pages after the estimates (see `input`).
  *
@@ -146,8 +146,11 @@ export interface MemoryMap {
    */
   partials: number[];
   partialBase: number[];
-  /** Two vectors of P float64 for the power method's iterates (over the dead estimates), or null: no room. */
-  work: [number, number] | null;
+  /**
+   * WORK_VECTORS vectors of P float64 for the iterates (the power method's two, LOBPCG's x, p
+   * and S·p; over the dead estimates), or null: no room.
+   */
+  work: number[] | null;
   /** Per lane: one row of scratch codes (streaming). */
   scratch: number[];
   /** Per lane: its stash (STASH_BYTES), for every classification kernel it runs. */
@@ -156,7 +159,7 @@ export interface MemoryMap {
   anchorCodes: number;
   /** 3(n − 1) float64 for the start-vector kernel (assembly/start.ts). */
   startScratch: number;
-  /** Three float64 for the sums of the power method's passes (assembly/iterate.ts dotAndNorms). */
+  /** SUMS float64 for the sums of the iteration's passes (assembly/iterate.ts dotAndNorms, assembly/lobpcg.ts). */
   sums: number;
   codes: CodeStorage;
   /** Per chunk: where its codes start ('memory') and how many bytes they take. */
@@ -203,15 +206,21 @@ class Placer {
   }
 }
 
+/** float64 sums the iteration's passes write (lobpcgGram with p: 18). */
+export const SUMS = 18;
+
+/** Vectors of P float64 that the iteration keeps in the memory where there is room (see MemoryMap.work). */
+export const WORK_VECTORS = 3;
+
 /**
  * v, one partial output per chunk (pairs from the chunk's first row on) and, where they fit
- * before `deadEnd` too, the power method's two iterates, from `place.at` — over pages that are
+ * before `deadEnd` too, the iterates (WORK_VECTORS), from `place.at` — over pages that are
  * dead by then, so that the iteration touches as few fresh pages as can be. Leaves `place.at`
  * at or past `deadEnd`.
  *
  * With the iterates, they come before the partial outputs: where the dead pages are not all
  * touched yet (deferred rechecks in float64 keep room for a whole second read, 72·P bytes,
- * and only the filter copy's 44·P have been written; the vectors take 57·P), the fresh ones
+ * and only the filter copy's 44·P have been written; the vectors take 65·P), the fresh ones
  * then fall to the last partial outputs, which the lanes first write in parallel in the first
  * product, instead of to the iterates, which the calling thread alone first writes (the start
  * vector, the copy of the first product; ~12 µs a page on this VM). Measured at n = 1000 with
@@ -221,7 +230,7 @@ function placeVectors(place: Placer, n: number, chunks: Chunk[], deadEnd: number
   const pairs = pairCount(n);
   const partialBase = chunks.map((c) => pairsBeforeRow(n, c.i0));
   const v = place.take(8 * pairs);
-  let work: [number, number] | null = withWork ? [place.take(8 * pairs), place.take(8 * pairs)] : null;
+  let work: number[] | null = withWork ? Array.from({ length: WORK_VECTORS }, () => place.take(8 * pairs)) : null;
   let partials = partialBase.map((base) => place.take(8 * (pairs - base)));
   if (work && place.at > deadEnd) {
     // No room for the iterates too: the iteration uses arrays of its own.
@@ -248,7 +257,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   // With codes kept, nothing reads the estimates, Gram terms or filter copy after the
   // classification: v and the partial outputs reuse their pages. Fresh pages cost ~3 ms per
   // MB to touch on this VM, and it is 20 MB fewer at n = 1000 (0.5 GB at n = 5000).
-  // The power method's two iterates go there too where they fit (8 MB fewer at n = 1000).
+  // The iterates go there too where they fit (12 MB fewer at n = 1000).
   const reuseEstimates = codes !== 'none';
   const afterEstimates = place.at;
   if (reuseEstimates) place.at = rows;
@@ -257,7 +266,7 @@ export function planMemory(request: PlanRequest): MemoryMap {
   const stash = Array.from({ length: lanes }, () => take(STASH_BYTES));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
-  const sums = take(3 * 8);
+  const sums = take(8 * SUMS);
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));
   const chunkCodes = chunkCodeBytes.map((bytes) => (codes === 'memory' ? take(bytes) : -1));
   const windowBytes = codes === 'paged' ? Math.min(windowSize(n, chunks), Math.max(...chunkCodeBytes)) : 0;
@@ -300,7 +309,7 @@ function planDeferred(request: PlanRequest, place: Placer, signTable: number, co
   const stash = Array.from({ length: lanes }, () => take(STASH_BYTES));
   const anchorCodes = take(codeBytes(n, 0, 1));
   const startScratch = take(3 * 8 * (n - 1));
-  const sums = take(3 * 8);
+  const sums = take(8 * SUMS);
   const room = Math.ceil(recheckRoom(n) / lanes);
   const recheckLists = Array.from({ length: lanes }, () => take(room * RECHECK_ENTRY_BYTES));
   const chunkCodeBytes = chunks.map((c) => codeBytes(n, c.i0, c.i1));

@@ -26,7 +26,7 @@ export function isWarm(module: WebAssembly.Module): boolean {
 
 /**
  * Runs the kernels of a float64 run with cached codes (preparation, classification with
- * deferred rechecks, start vector, product, reduction, the power method's passes) on a
+ * deferred rechecks, start vector, product, reduction, the power method's and LOBPCG's passes) on a
  * throwaway memory of its own, once per module. The float32, paged, streaming and J-weighted
  * variants tier up by themselves.
  */
@@ -85,5 +85,14 @@ export async function warmKernels(module: WebAssembly.Module, shared: boolean): 
     k.dotAndNorms(v, w, map.pairs, map.sums);
     k.shiftScaleAndDiff(w, -0.5, 0.5, v, map.pairs);
     k.signsOf(v, map.pairs, map.partials[0]);
+  }
+  // LOBPCG's (lobpcg.ts): x, p and S·p in the work vectors, w and S·w where the products keep v and y.
+  if (map.work) {
+    const [x, p, q] = map.work;
+    for (let again = 0; again < 16; again++) {
+      k.lobpcgFirstDirection(x, map.partials[0], map.v, map.pairs, map.sums);
+      k.lobpcgGram(x, map.v, p, q, map.partials[0], 1.5, again & 1, map.pairs, map.sums);
+      k.lobpcgUpdate(x, map.v, p, q, map.partials[0], 1.5, 0.75, 0.5, 0.25, 1, 0.5, again & 1, map.pairs);
+    }
   }
 }
