@@ -57,7 +57,7 @@ export interface JsyncResult {
  * product's input and output in its own arrays (see JsyncProblem).
  */
 function lobpcgVectors(work: Float64Array[] | undefined, start: Float64Array, product: [Float64Array, Float64Array] | undefined): LobpcgVectors {
-  const spare = (work ?? []).filter((vector) => vector !== start && !(vector.buffer === start.buffer && vector.byteOffset === start.byteOffset));
+  const spare = (work ?? []).filter((vector) => !(vector.buffer === start.buffer && vector.byteOffset === start.byteOffset));
   return { p: spare[0], q: spare[1], w: product?.[0], aw: product?.[1] };
 }
 
