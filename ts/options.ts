@@ -9,7 +9,7 @@ import type { PowerProgress } from './power.js';
 export type BackendChoice = 'auto' | 'wasm' | 'reference';
 
 export interface JsyncOptions {
-  /** Stop when ‖v_{k+1} − v_k‖ < epsilon. Default 1e-2 (ASPIRE's). */
+  /** Stop when ‖S·v/‖S·v‖ − v‖ < epsilon for the iterate v (the original's ‖v_{k+1} − v_k‖). Default 1e-2 (ASPIRE's). */
   epsilon?: number;
   /** At most this many products. Default 1000. */
   maxIters?: number;
