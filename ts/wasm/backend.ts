@@ -345,7 +345,7 @@ class WasmProblem implements JsyncProblem {
     dotAndNorms: (v, y) => {
       if (!(this.holds(v) && this.holds(y))) return typescriptPasses.dotAndNorms(v, y);
       this.kernels.dotAndNorms(v.byteOffset, y.byteOffset, v.length, this.map.sums);
-      const sums = new Float64Array(this.buffer(), this.map.sums, 3);
+      const sums = this.sums(3);
       return [sums[0], sums[1], sums[2]];
     },
     shiftScaleAndDiff: (y, shift, scale, v) => {
@@ -369,14 +369,14 @@ class WasmProblem implements JsyncProblem {
     firstDirection: (x, ax, w) => {
       if (!this.holdsAll(x, ax, w)) return typescriptLobpcgPasses.firstDirection(x, ax, w);
       this.kernels.lobpcgFirstDirection(x.byteOffset, ax.byteOffset, w.byteOffset, x.length, this.map.sums);
-      const sums = new Float64Array(this.buffer(), this.map.sums, 3);
+      const sums = this.sums(3);
       return [sums[0], sums[1], sums[2]];
     },
     gram: (x, w, p, q, aw, a, withP, out) => {
       if (!this.holdsAll(x, w, p, q, aw)) return typescriptLobpcgPasses.gram(x, w, p, q, aw, a, withP, out);
       this.kernels.lobpcgGram(x.byteOffset, w.byteOffset, p.byteOffset, q.byteOffset, aw.byteOffset, a, withP ? 1 : 0, x.length, this.map.sums);
       out.fill(0);
-      out.set(new Float64Array(this.buffer(), this.map.sums, withP ? 18 : 9));
+      out.set(this.sums(withP ? 18 : 9));
     },
     update: (x, w, p, q, aw, a, cx, cw, cp, sp, ia, withP) => {
       if (!this.holdsAll(x, w, p, q, aw)) return typescriptLobpcgPasses.update(x, w, p, q, aw, a, cx, cw, cp, sp, ia, withP);
@@ -387,6 +387,11 @@ class WasmProblem implements JsyncProblem {
       this.kernels.addInto(x.byteOffset, w.byteOffset, x.length);
     },
   };
+
+  /** The first `count` float64 that a pass kernel wrote to the map's sums. */
+  private sums(count: number): Float64Array {
+    return new Float64Array(this.buffer(), this.map.sums, count);
+  }
 
   /** Whether every one of `arrays` is a whole vector (P entries) in this problem's memory. */
   private holdsAll(...arrays: Float64Array[]): boolean {
