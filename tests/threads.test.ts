@@ -12,6 +12,8 @@ import { Random } from '../ts/random.js';
 import { referenceProduct } from '../ts/reference.js';
 import { generateSynthetic } from '../ts/synthetic.js';
 import { wasmBackend } from '../ts/wasm/backend.js';
+import { spawnWorker, workerLane } from '../ts/wasm/lanes.js';
+import type { RunnerSetup } from '../ts/wasm/runner.js';
 import { relativeError } from './support/backends.js';
 
 const data = generateSynthetic({ n: 150, seed: 71, noiseDeg: 6, outliers: 0.25 });
@@ -89,6 +91,24 @@ test('an error in one worker becomes an error of the run, not a hang', async (t)
   const v = randomVector(data.pairs, 1);
   await t.throwsAsync(problem.multiply(v, new Float64Array(data.pairs)), { message: /worker 0/ });
   problem.dispose();
+});
+
+test('a worker whose init fails: every request sent after it fails with its error, and the worker stops', async (t) => {
+  // A module importing a function that the kernels' instantiation does not provide: init
+  // (instantiateKernels in the worker) throws a LinkError. The requests are sent at once,
+  // without waiting for init, as prepareWasm does.
+  const importsMissing = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
+    0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x07, 0x6d, 0x69, 0x73, 0x73, 0x69, 0x6e, 0x67, 0x00, 0x00, // import env.missing
+  ]);
+  const worker = await spawnWorker(0);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const lane = workerLane(worker, new WebAssembly.Module(importsMissing), memory, {} as RunnerSetup);
+  const requests = [lane.prepareRows(null), lane.classify(), lane.product(null)];
+  for (const request of requests) await t.throwsAsync(request, { message: /worker 0: .*(import|LinkError)/i });
+  // Stopped: a further request is refused at once.
+  await t.throwsAsync(worker.call('anchorCodes', null), { message: /stopped|exited/ });
 });
 
 const LIFECYCLE_SCRIPT = fileURLToPath(new URL('support/lifecycle.ts', import.meta.url));

@@ -98,7 +98,12 @@ export async function startLane(url: URL, label: string): Promise<Lane> {
   };
 }
 
-/** The worker side: answers requests with `handlers`, in order. */
+/**
+ * The worker side: answers requests with `handlers`, one at a time in the order they came: a
+ * request sent while an asynchronous one (say, an `init` that instantiates a module) is still
+ * running waits for it. So a caller may send a worker its next requests without waiting for
+ * the answers.
+ */
 export async function serveLane(handlers: Record<string, (args: any) => unknown>): Promise<void> {
   const reply = (message: unknown) => port.postMessage(message);
   let port: { postMessage(message: unknown): void };
@@ -111,14 +116,18 @@ export async function serveLane(handlers: Record<string, (args: any) => unknown>
       reply({ id: data.id, error: { message: (error as Error).message, name: (error as Error).name } });
     }
   };
+  let queue = Promise.resolve();
+  const enqueue = (data: { id: number; method: string; args: unknown }) => {
+    queue = queue.then(() => handle(data)); // handle() never rejects
+  };
   if (isNode) {
     const { parentPort } = await import('node:worker_threads');
     if (!parentPort) throw new Error('serveLane() must run in a worker thread');
     port = parentPort;
-    parentPort.on('message', handle);
+    parentPort.on('message', enqueue);
   } else {
     const scope = globalThis as unknown as { postMessage(message: unknown): void; onmessage: ((event: MessageEvent) => void) | null };
     port = scope;
-    scope.onmessage = (event) => void handle(event.data);
+    scope.onmessage = (event) => enqueue(event.data);
   }
 }

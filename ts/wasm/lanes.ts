@@ -113,22 +113,30 @@ export function spawnWorker(lane: number): Promise<Lane> {
   );
 }
 
-/** A started worker as a lane, on the shared `memory`. */
-export async function workerLane(worker: Lane, module: WebAssembly.Module, memory: WebAssembly.Memory, setup: RunnerSetup): Promise<RunnerLane> {
-  try {
-    await worker.call('init', { module, memory, setup });
-  } catch (error) {
-    await worker.terminate();
-    throw error;
-  }
+/**
+ * A started worker as a lane, on the shared `memory`. Its `init` (instantiating the kernels)
+ * is sent now and not waited for: the lane's requests are sent as they are made and the
+ * worker runs them after it (serveLane answers in order). A worker that is still booting
+ * then starts its first share as soon as it is up, instead of when this thread next turns
+ * to its messages (the calling thread's lane yields only every BREATHE_AFTER_MS). If `init`
+ * fails, every request fails with its error, and the worker is stopped.
+ */
+export function workerLane(worker: Lane, module: WebAssembly.Module, memory: WebAssembly.Memory, setup: RunnerSetup): RunnerLane {
+  const initialized = worker.call('init', { module, memory, setup });
+  initialized.catch(() => void worker.terminate());
+  const call = <T>(method: string, args: unknown): Promise<T> => {
+    const answer = worker.call<T>(method, args);
+    answer.catch(() => undefined); // when init failed, its error is the one reported
+    return initialized.then(() => answer);
+  };
   return {
-    prepareRows: (rijs) => worker.call<PreparedRows>('prepareRows', rijs),
-    classify: () => worker.call<ClassifiedShare>('classify', null),
-    product: (chunks) => worker.call<void>('product', chunks),
-    leadingRows: (chunk, rowEnd) => worker.call<void>('leadingRows', [chunk, rowEnd]),
-    recheck: (gathered) => worker.call<void>('recheck', gathered),
-    reduce: (p0, p1) => worker.call<void>('reduce', [p0, p1]),
-    anchorCodes: () => worker.call<Uint8Array>('anchorCodes', null),
+    prepareRows: (rijs) => call<PreparedRows>('prepareRows', rijs),
+    classify: () => call<ClassifiedShare>('classify', null),
+    product: (chunks) => call<void>('product', chunks),
+    leadingRows: (chunk, rowEnd) => call<void>('leadingRows', [chunk, rowEnd]),
+    recheck: (gathered) => call<void>('recheck', gathered),
+    reduce: (p0, p1) => call<void>('reduce', [p0, p1]),
+    anchorCodes: () => call<Uint8Array>('anchorCodes', null),
     terminate: () => worker.terminate(),
   };
 }
