@@ -108,8 +108,11 @@ const BAD_FILES: Array<[string, () => Uint8Array, RegExp]> = [
   ['big-endian.npy', () => npyWith(`{'descr': '>f8', 'fortran_order': False, 'shape': ${shape}, }`), /big-endian/],
   ['fortran.npy', () => npyWith(`{'descr': '<f8', 'fortran_order': True, 'shape': ${shape}, }`), /[Ff]ortran/],
   ['object.npy', () => npyWith(`{'descr': '|O', 'fortran_order': False, 'shape': ${shape}, }`), /object/],
-  ['integer.npy', () => npyWith(`{'descr': '<i8', 'fortran_order': False, 'shape': ${shape}, }`), /<i8/],
-  ['int8.npy', () => serializeNpy(new Int8Array(9 * good.pairs), [good.pairs, 3, 3]), /int8/],
+  // Only the dtypes that hold rotations are offered (not int8 and uint8, which .npy reading
+  // otherwise accepts for signs and masks).
+  ['integer.npy', () => npyWith(`{'descr': '<i8', 'fortran_order': False, 'shape': ${shape}, }`), /'<i8' \(int64\) is not supported; accepted: '<f8' \(float64\), '<f4' \(float32\)$/],
+  ['int8.npy', () => serializeNpy(new Int8Array(9 * good.pairs), [good.pairs, 3, 3]), /'\|i1' \(int8\) is not supported; accepted: '<f8' \(float64\), '<f4' \(float32\)$/],
+  ['half.npy', () => npyWith(`{'descr': '<f2', 'fortran_order': False, 'shape': ${shape}, }`), /'<f2' \(float16\) is not supported/],
   ['not-npy.npy', () => new TextEncoder().encode('hello, this is not numpy'), /not an? .*npy|magic/i],
   // Version 2.0 with a header length of 2³¹ − 1: refused without reading (or allocating) that much.
   ['huge-header.npy', () => Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 0xff, 0xff, 0xff, 0x7f, 0x7b]), /header of \d+ bytes is not plausible/],
@@ -148,6 +151,9 @@ test('cli: a missing input file, unknown options and bad values are usage errors
     [['run', input, '--out', join(dir, 'o.npy'), '--bogus'], /Unknown option '--bogus'/],
     [['run', input], /--out/],
     [['run', input, '--out', join(dir, 'o.npy'), '--epsilon', 'abc'], /--epsilon/],
+    [['run', input, '--out', join(dir, 'o.npy'), '--epsilon', '-1'], /--epsilon: the value '-1' starts with a dash: write --epsilon=-1/],
+    [['run', input, '--out', join(dir, 'o.npy'), '--epsilon=-1'], /--epsilon: expected a positive number, got '-1'/],
+    [['run', input, '--out', join(dir, 'missing-dir', 'o.npy')], /cannot write .*missing-dir[/\\]o\.npy: no such directory\n/],
     [['run', input, '--out', join(dir, 'o.npy'), '--backend', 'gpu'], /--backend/],
     [['run', input, '--out', join(dir, 'o.npy'), '--method', 'lanczos'], /--method/],
     [['run', input, '--out', join(dir, 'o.npy'), '--threads', '0'], /--threads/],

@@ -119,6 +119,16 @@ test('sync writes the J-synchronized estimates (and the signs on request)', asyn
   t.true(/iterations/.test(result.stdout));
 });
 
+test('sync keeps the shape of a (P, 9) float32 input', async (t) => {
+  const { dir, data, input } = inputFile({ n: 18, seed: 11, noiseDeg: 3, dtype: 'float32' }, true);
+  const result = await runCli(['sync', input, '--out', join(dir, 'synced.npy'), '--signs-out', join(dir, 'signs.npy')]);
+  t.is(result.code, 0, result.stderr);
+  const synced = load(join(dir, 'synced.npy'));
+  t.deepEqual(synced.shape, [data.pairs, 9]);
+  t.is(synced.dtype, 'float32');
+  t.deepEqual(synced.data, applySigns(data.rijs, load(join(dir, 'signs.npy')).data as Int8Array));
+});
+
 test('demo prints a summary with the ground-truth agreement', async (t) => {
   const result = await runCli(['demo', '--n', '60']);
   t.is(result.code, 0, result.stderr);
@@ -146,6 +156,16 @@ test('--help and --version answer; no command is a usage error', async (t) => {
   const help = await runCli(['--help']);
   t.is(help.code, 0);
   t.regex(help.stdout, /jsync run <rijs.npy> --out <signs.npy>/);
+  t.regex(help.stdout, /jsync generate --n N/);
+  // A command's own help: its usage (and the run options where it takes them), not the others'.
+  const runHelp = await runCli(['run', '--help']);
+  t.is(runHelp.code, 0);
+  t.regex(runHelp.stdout, /jsync run <rijs.npy> --out <signs.npy>/);
+  t.regex(runHelp.stdout, /--method lobpcg\|power/);
+  t.notRegex(runHelp.stdout, /jsync generate|jsync sync/);
+  const generateHelp = await runCli(['generate', '--help']);
+  t.regex(generateHelp.stdout, /jsync generate --n N/);
+  t.notRegex(generateHelp.stdout, /--method|jsync run/);
   t.regex((await runCli(['--version'])).stdout, /^\d+\.\d+\.\d+/);
   const none = await runCli([]);
   t.is(none.code, 2);

@@ -43,8 +43,6 @@ const DTYPES: readonly DtypeInfo[] = [
   { dtype: 'uint8', descr: '|u1', itemSize: 1, create: (b, o, n) => new Uint8Array(b, o, n) },
 ];
 
-const ACCEPTED = DTYPES.map((d) => `'${d.descr}' (${d.dtype})`).join(', ');
-
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 /** NumPy aligns the start of the data to this many bytes (so memory mapping works). */
 const ARRAY_ALIGN = 64;
@@ -90,16 +88,20 @@ export interface NpyHeader {
 /**
  * Parses and checks the header of an .npy file from its first bytes, with the same errors as
  * parseNpy. `fileBytes` is the length of the whole file, when only its start is given (the
- * data length is checked against it); by default the bytes are the whole file.
+ * data length is checked against it); by default the bytes are the whole file. `accept`: the
+ * dtypes the caller can use (default: every one parseNpy reads); others are refused, with
+ * those listed.
  */
-export function parseNpyHeader(bytes: Uint8Array, name = 'npy data', fileBytes = bytes.length): NpyHeader {
+export function parseNpyHeader(
+  bytes: Uint8Array, name = 'npy data', fileBytes = bytes.length, accept: readonly NpyDtype[] = DTYPES.map((d) => d.dtype),
+): NpyHeader {
   const fail = (problem: string): never => {
     throw new JsyncInputError(`${name}: ${problem}`);
   };
   const { headerText, dataOffset } = readPreamble(bytes, fail);
   const header = parseHeaderDict(headerText, fail);
   const { descr, shape } = checkHeader(header, fail);
-  const info = dtypeFromDescr(descr, fail);
+  const info = dtypeFromDescr(descr, fail, DTYPES.filter((d) => accept.includes(d.dtype)));
   const count = shape.reduce((a, b) => a * b, 1);
   checkDataLength(fileBytes - dataOffset, count, info, shape, fail);
   return { dtype: info.dtype, shape, dataOffset, dataBytes: count * info.itemSize };
@@ -148,23 +150,35 @@ function decodeUtf8(raw: Uint8Array, fail: Fail): string {
   }
 }
 
-function dtypeFromDescr(descr: PyValue, fail: Fail): DtypeInfo {
+/** The dtype of `descr`, one of `accepted` (the errors list those). */
+function dtypeFromDescr(descr: PyValue, fail: Fail, accepted: readonly DtypeInfo[]): DtypeInfo {
+  const listed = accepted.map((d) => `'${d.descr}' (${d.dtype})`).join(', ');
   if (typeof descr !== 'string') {
-    return fail(`structured dtype ${formatPy(descr)} is not supported; accepted: ${ACCEPTED}`);
+    return fail(`structured dtype ${formatPy(descr)} is not supported; accepted: ${listed}`);
   }
   const match = /^([<>|=]?)([a-zA-Z])(\d*)$/.exec(descr);
   const [, order = '', kind = '', size = ''] = match ?? [];
   if (kind === 'O') {
-    fail(`object arrays ('${descr}') are not supported; save a numeric array (${ACCEPTED})`);
+    fail(`object arrays ('${descr}') are not supported; save a numeric array (${listed})`);
   }
   // Byte order means nothing for 1-byte types: NumPy writes '|', accept any marker.
   const oneByte = size === '1' && ['', '|', '<', '>'].includes(order);
-  const info = DTYPES.find((d) => d.descr.slice(1) === kind + size && (oneByte || order === '<'));
+  const info = accepted.find((d) => d.descr.slice(1) === kind + size && (oneByte || order === '<'));
   if (info) return info;
-  if (match && order === '>' && DTYPES.some((d) => d.descr === `<${kind}${size}`)) {
+  if (match && order === '>' && accepted.some((d) => d.descr === `<${kind}${size}`)) {
     fail(`big-endian data ('${descr}') is not supported; save little-endian (astype('<${kind}${size}'))`);
   }
-  return fail(`dtype '${descr}' is not supported; accepted: ${ACCEPTED}`);
+  // Its NumPy name, unless that is an accepted one (then only the byte-order marker is wrong).
+  const name = accepted.some((d) => d.descr.slice(1) === kind + size) ? '' : numpyName(kind, size);
+  return fail(`dtype '${descr}'${name} is not supported; accepted: ${listed}`);
+}
+
+/** NumPy's name of a simple dtype (' (int64)' for kind 'i', size '8'), or '' when unknown. */
+function numpyName(kind: string, size: string): string {
+  const bytes = Number(size);
+  if (kind === 'b' && bytes === 1) return ' (bool)';
+  const names: Record<string, string> = { i: 'int', u: 'uint', f: 'float', c: 'complex' };
+  return names[kind] && bytes > 0 ? ` (${names[kind]}${8 * bytes})` : '';
 }
 
 /** Validates the header's keys, fortran_order and shape; returns descr (unchecked) and the shape. */

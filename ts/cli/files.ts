@@ -13,6 +13,8 @@ import { parseNpyHeader, serializeNpy, type NpyData } from '../npy.js';
  * (P, 3, 3) or (P, 9), data length); nothing of the data read yet.
  */
 export interface EstimateFile extends EstimateSource {
+  /** The file's shape, (P, 3, 3) or (P, 9): `jsync sync` writes its output in it. */
+  shape: number[];
   close(): Promise<void>;
 }
 
@@ -76,23 +78,22 @@ export async function openEstimates(path: string): Promise<EstimateFile> {
     if (headerEnd > MAX_HEADER_BYTES) throw new JsyncInputError(`${path}: an .npy header of ${headerEnd} bytes is not plausible (at most ${MAX_HEADER_BYTES})`);
     const head = new Uint8Array(Math.min(size, headerEnd));
     await readFully(file, head, 0);
-    const header = parseNpyHeader(head, path, size);
-    if (header.dtype !== 'float64' && header.dtype !== 'float32') {
-      throw new JsyncInputError(`${path}: dtype ${header.dtype} is not supported for rotations; save float64 or float32`);
-    }
+    const header = parseNpyHeader(head, path, size, ['float64', 'float32']);
     const shape = header.shape;
     const ok = (shape.length === 3 && shape[1] === 3 && shape[2] === 3) || (shape.length === 2 && shape[1] === 9);
     if (!ok) throw new JsyncInputError(`${path}: shape (${shape.join(', ')}) is not (P, 3, 3) or (P, 9)`);
     if (!HOST_LITTLE_ENDIAN) throw new Error('this platform is big-endian: read the file with parseNpy instead');
     const opened = file;
+    const dtype = header.dtype as 'float64' | 'float32'; // the only ones accepted above
     return {
       pairs: shape[0],
-      dtype: header.dtype,
+      shape,
+      dtype,
       async read(target: FloatArray, firstPair = 0): Promise<void> {
         const pairBytes = 9 * target.BYTES_PER_ELEMENT;
         const offset = firstPair * pairBytes;
-        if (target.BYTES_PER_ELEMENT !== (header.dtype === 'float32' ? 4 : 8) || offset + target.byteLength > header.dataBytes || target.length % 9 !== 0) {
-          throw new Error(`${path}: a target of ${target.byteLength} bytes from pair ${firstPair} does not fit ${header.dataBytes} bytes of ${header.dtype} data`);
+        if (target.BYTES_PER_ELEMENT !== (dtype === 'float32' ? 4 : 8) || offset + target.byteLength > header.dataBytes || target.length % 9 !== 0) {
+          throw new Error(`${path}: a target of ${target.byteLength} bytes from pair ${firstPair} does not fit ${header.dataBytes} bytes of ${dtype} data`);
         }
         try {
           const complete = await readInPieces(opened, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), header.dataOffset + offset);
@@ -136,7 +137,10 @@ export function writeOutputsAtomically(outputs: PendingOutput[]): void {
     const failed = error as NodeJS.ErrnoException;
     // File-system refusals are the user's to fix (exit 2); anything else is ours.
     if (typeof failed.code !== 'string') throw error;
-    throw new JsyncInputError(`cannot write ${failed.path ?? 'output'}: ${failed.code}`);
+    // Name the output asked for, not the temporary file beside it that failed first.
+    const output = outputs.find((o, k) => failed.path === temps[k] || failed.path === o.path)?.path ?? failed.path ?? 'output';
+    const reason = failed.code === 'ENOENT' ? 'no such directory' : failed.code === 'EACCES' ? 'permission denied' : failed.code;
+    throw new JsyncInputError(`cannot write ${output}: ${reason}`);
   }
 }
 

@@ -18,25 +18,30 @@ import { openEstimates, removeStaleOutputs, writeOutputsAtomically, type Pending
 import { createProgress } from './progress.js';
 import { enableRelaxedSimd } from './relaxed-simd.js';
 
-const HELP = `jsync — J-synchronization of cryo-EM relative-rotation estimates
-
-Usage:
-  jsync demo [--n N] [--seed S] [--outliers Q] [--noise-deg D] [run options]
+/** Each command's usage lines, in the order `jsync --help` lists them. */
+const USAGE = {
+  demo: `  jsync demo [--n N] [--seed S] [--outliers Q] [--noise-deg D] [run options]
       J-synchronize a built-in synthetic input and print a summary
       (default n = 1000, 20% outliers, 5° noise).
-  jsync run <rijs.npy> --out <signs.npy> [run options]
+`,
+  run: `  jsync run <rijs.npy> --out <signs.npy> [run options]
       Write the signs (int8, ±1, signs[0] = +1; −1 = J-conjugate that estimate).
-  jsync sync <rijs.npy> --out <synced.npy> [--signs-out <signs.npy>] [run options]
+`,
+  sync: `  jsync sync <rijs.npy> --out <synced.npy> [--signs-out <signs.npy>] [run options]
       Write the J-synchronized estimates (the −1 ones J-conjugated), same dtype and shape.
-  jsync generate --n N --out <rijs.npy> [--seed S] [--outliers Q] [--noise-deg D]
+`,
+  generate: `  jsync generate --n N --out <rijs.npy> [--seed S] [--outliers Q] [--noise-deg D]
                  [--j-fraction F] [--dtype float64|float32]
                  [--truth <truth.npy>] [--inlier <inlier.npy>] [--rotations <rots.npy>]
       Synthetic estimates with ground truth (truth: int8, −1 where J-conjugated;
       inlier: uint8; rotations: (n, 3, 3) float64).
-  jsync info [--json]
+`,
+  info: `  jsync info [--json]
       What the capability probe found.
+`,
+};
 
-Run options:
+const RUN_OPTIONS_HELP = `Run options:
   --backend auto|wasm|reference   default auto (Wasm SIMD where available)
   --threads N                     threads (default: all cores for problems over
                                   2 million triplets, else 1; results do not depend on it)
@@ -59,11 +64,25 @@ Run options:
                                   where the runtime has it, turned on in Node 20 and 21 by
                                   V8's --experimental-wasm-relaxed-simd; same results)
   --json                          print exactly one JSON object on standard output
+`;
 
-Input: NumPy .npy, float64 or float32, shape (P, 3, 3) or (P, 9), P = n(n−1)/2, pairs in the
+const INPUT_HELP = `Input: NumPy .npy, float64 or float32, shape (P, 3, 3) or (P, 9), P = n(n−1)/2, pairs in the
 order (0,1), (0,2), …, (0,n−1), (1,2), …  Exit status: 0 ok, 2 bad usage or input, 1 internal,
 130 interrupted.
 `;
+
+const HELP = `jsync — J-synchronization of cryo-EM relative-rotation estimates
+
+Usage:
+${Object.values(USAGE).join('')}
+${RUN_OPTIONS_HELP}
+${INPUT_HELP}`;
+
+/** `jsync <command> --help`: that command's usage, with the run options where it takes them. */
+function commandHelp(command: keyof typeof USAGE): string {
+  const runOptions = command === 'run' || command === 'sync' || command === 'demo';
+  return `Usage:\n${USAGE[command]}${runOptions ? `\n${RUN_OPTIONS_HELP}` : ''}${command === 'generate' || command === 'info' ? '' : `\n${INPUT_HELP}`}`;
+}
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -100,7 +119,14 @@ function parse(args: string[], options: ParseArgsConfig['options'], positionals:
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
+    const message = (error as Error).message;
+    // `--epsilon -1`: Node's parser will not take a value that starts with a dash.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const value = args[args.indexOf(ambiguous[1]) + 1];
+      throw new UsageError(`${ambiguous[1]}: the value '${value}' starts with a dash: write ${ambiguous[1]}=${value} if it is meant as the value`);
+    }
+    throw new UsageError(message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
   }
   if (!(parsed.values as Values).help && parsed.positionals.length !== positionals) {
     throw new UsageError(
@@ -238,7 +264,7 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
   const command = sync ? 'sync' : 'run';
   const extra = sync ? { out: { type: 'string' }, 'signs-out': { type: 'string' } } : { out: { type: 'string' } };
   const { values, positionals } = parse(args, { ...RUN_OPTIONS, ...extra } as ParseArgsConfig['options'], 1);
-  if (values.help) return void io.stdout.write(HELP);
+  if (values.help) return void io.stdout.write(commandHelp(command));
   const out = requireOut(values, command);
   const signsOut = values['signs-out'] as string | undefined;
   const input = positionals[0];
@@ -268,7 +294,7 @@ async function commandRun(args: string[], io: Io, sync: boolean): Promise<void> 
     }
     const outputs: PendingOutput[] = [];
     if (rijs) {
-      outputs.push({ path: out, data: applySigns(rijs, result.signs), shape: [result.pairs, 3, 3] });
+      outputs.push({ path: out, data: applySigns(rijs, result.signs), shape: file.shape }); // the input's: (P, 3, 3) or (P, 9)
       if (signsOut) outputs.push({ path: signsOut, data: result.signs, shape: [result.pairs] });
     } else {
       outputs.push({ path: out, data: result.signs, shape: [result.pairs] });
@@ -292,7 +318,7 @@ async function commandGenerate(args: string[], io: Io): Promise<void> {
     help: { type: 'boolean', short: 'h' },
   } satisfies ParseArgsConfig['options'];
   const { values } = parse(args, options, 0);
-  if (values.help) return void io.stdout.write(HELP);
+  if (values.help) return void io.stdout.write(commandHelp('generate'));
   const out = requireOut(values, 'generate');
   const extraOutputs = [values.truth, values.inlier, values.rotations] as Array<string | undefined>;
   try {
@@ -324,7 +350,7 @@ function synthetic(values: Values, n: number) {
 
 async function commandDemo(args: string[], io: Io): Promise<void> {
   const { values } = parse(args, { ...RUN_OPTIONS, ...GENERATE_OPTIONS }, 0);
-  if (values.help) return void io.stdout.write(HELP);
+  if (values.help) return void io.stdout.write(commandHelp('demo'));
   const n = number(values, 'n', (x) => integer(x) && x >= 3, 'an integer ≥ 3') ?? 1000;
   const defaults: Values = { outliers: '0.2', 'noise-deg': '5', seed: '1' };
   const options = runOptions({ ...values, seed: undefined });
@@ -354,7 +380,7 @@ async function commandDemo(args: string[], io: Io): Promise<void> {
 
 async function commandInfo(args: string[], io: Io): Promise<void> {
   const { values } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 0);
-  if (values.help) return void io.stdout.write(HELP);
+  if (values.help) return void io.stdout.write(commandHelp('info'));
   enableRelaxedSimd(); // as run does by default
   const caps = await probe();
   const info = { jsync: packageVersion(), ...caps };
