@@ -148,6 +148,17 @@ test.serial('no memory growth over repeated threaded runs', async (t) => {
   t.true(after.rss - before.rss < 64 * 2 ** 20);
 });
 
+test('a problem too small to share among the threads asked for runs on fewer, and says so', async (t) => {
+  const small = generateSynthetic({ n: 9, seed: 75 }); // 7 rows of triplets: one chunk
+  const asked = await jsync(small.rijs, { threads: 2 });
+  t.is(asked.threads, 1);
+  t.true(asked.warnings.some((w) => /threads: 2 asked, 1 used: n = 9/.test(w)), asked.warnings.join('; '));
+  const byDefault = await jsync(small.rijs);
+  t.is(byDefault.threads, 1);
+  t.deepEqual(byDefault.warnings, []);
+  t.deepEqual(byDefault.signs, asked.signs);
+});
+
 test('browsers without cross-origin isolation run on one thread, with a warning, never a crash', (t) => {
   const browser = {
     runtime: 'browser', version: 'test', wasmSimd: true, sharedMemory: false, crossOriginIsolated: false,

@@ -147,6 +147,9 @@ async function run(rijs: Estimates, n: number, o: ResolvedOptions, options: Jsyn
     relaxedSimd: o.relaxedSimd,
     signal: o.signal,
   });
+  // The work splits into chunks of rows (ts/wasm/chunks.ts): a small problem has fewer than
+  // the threads asked for, and runs on as many.
+  if (o.threads !== undefined && problem.threads < threads) warnings.push(`threads: ${threads} asked, ${problem.threads} used: n = ${n} does not split into more shares of work`);
   try {
     throwIfAborted(o.signal);
     const startBegan = performance.now();
