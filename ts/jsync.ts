@@ -32,6 +32,7 @@ export interface JsyncResult {
   /** Rayleigh quotient vᵀSv of the last iterate (unit norm) before its power step: the leading eigenvalue. */
   eigenvalue: number;
   backend: BackendName;
+  /** Threads the run used: fewer than option threads asked for when the problem does not split that far (with a warning). */
   threads: number;
   /** Whether the Wasm kernels ran in their relaxed-SIMD build (option relaxedSimd; same results). */
   relaxedSimd: boolean;
