@@ -95,36 +95,42 @@ function productRows(
     let pyik2 = y + ik2At + <usize>kFull * 8;
     const pend = pcode + <usize>((kFullEnd - kFull) >> 2);
     do {
-      // Row i, lanes 0–3: t = vij + σjk vjk + σik vik; y_jk += σjk t (kept in registers when
-      // `two`), y_ik += σik t.
+      // Lanes 0, 1 of row i, then of row i2; then lanes 2, 3 of both. Row i: t = vij + σjk vjk
+      // + σik vik; y_jk += σjk t, y_ik += σik t (row i2 likewise with s, on the same y_jk). In
+      // halves, so that fewer values are live at once (V8 keeps them in 16 registers; the
+      // whole block at once spilled some to the stack): the same operations in the same order
+      // per entry, so the same bits.
       const entry = table + (<usize>load<u8>(pcode) << 6);
-      const vjk0 = v128.load(pvjk), vjk1 = v128.load(pvjk, 16);
+      const entry2 = table + (<usize>load<u8>(pcode2) << 6);
+      const vjk0 = v128.load(pvjk);
       const mjk0 = v128.load(entry), mik0 = v128.load(entry, 16);
-      const mjk1 = v128.load(entry, 32), mik1 = v128.load(entry, 48);
       const t0 = f64x2.add(f64x2.add(vij, v128.xor(vjk0, mjk0)), v128.xor(v128.load(pvik), mik0));
-      const t1 = f64x2.add(f64x2.add(vij, v128.xor(vjk1, mjk1)), v128.xor(v128.load(pvik, 16), mik1));
       let yjk0 = f64x2.add(v128.load(pyjk), v128.xor(t0, mjk0));
-      let yjk1 = f64x2.add(v128.load(pyjk, 16), v128.xor(t1, mjk1));
       v128.store(pyik, f64x2.add(v128.load(pyik), v128.xor(t0, mik0)));
+      let s0 = t0;
+      if (two) {
+        const nk0 = v128.load(entry2), ni0 = v128.load(entry2, 16);
+        s0 = f64x2.add(f64x2.add(vij2, v128.xor(vjk0, nk0)), v128.xor(v128.load(pvik2), ni0));
+        yjk0 = f64x2.add(yjk0, v128.xor(s0, nk0));
+        v128.store(pyik2, f64x2.add(v128.load(pyik2), v128.xor(s0, ni0)));
+      }
+      v128.store(pyjk, yjk0);
+      const vjk1 = v128.load(pvjk, 16);
+      const mjk1 = v128.load(entry, 32), mik1 = v128.load(entry, 48);
+      const t1 = f64x2.add(f64x2.add(vij, v128.xor(vjk1, mjk1)), v128.xor(v128.load(pvik, 16), mik1));
+      let yjk1 = f64x2.add(v128.load(pyjk, 16), v128.xor(t1, mjk1));
       v128.store(pyik, f64x2.add(v128.load(pyik, 16), v128.xor(t1, mik1)), 16);
       acc = f64x2.add(acc, f64x2.add(t0, t1));
       if (two) {
-        // Row i2, same k.
-        const entry2 = table + (<usize>load<u8>(pcode2) << 6);
-        const nk0 = v128.load(entry2), ni0 = v128.load(entry2, 16);
         const nk1 = v128.load(entry2, 32), ni1 = v128.load(entry2, 48);
-        const s0 = f64x2.add(f64x2.add(vij2, v128.xor(vjk0, nk0)), v128.xor(v128.load(pvik2), ni0));
         const s1 = f64x2.add(f64x2.add(vij2, v128.xor(vjk1, nk1)), v128.xor(v128.load(pvik2, 16), ni1));
-        yjk0 = f64x2.add(yjk0, v128.xor(s0, nk0));
         yjk1 = f64x2.add(yjk1, v128.xor(s1, nk1));
-        v128.store(pyik2, f64x2.add(v128.load(pyik2), v128.xor(s0, ni0)));
         v128.store(pyik2, f64x2.add(v128.load(pyik2, 16), v128.xor(s1, ni1)), 16);
         acc2 = f64x2.add(acc2, f64x2.add(s0, s1));
         pcode2++;
         pvik2 += 32;
         pyik2 += 32;
       }
-      v128.store(pyjk, yjk0);
       v128.store(pyjk, yjk1, 16);
       pvjk += 32;
       pyjk += 32;
