@@ -101,7 +101,7 @@ function productRows(
       // whole block at once spilled some to the stack): the same operations in the same order
       // per entry, so the same bits.
       const entry = table + (<usize>load<u8>(pcode) << 6);
-      const entry2 = table + (<usize>load<u8>(pcode2) << 6);
+      const entry2 = two ? table + (<usize>load<u8>(pcode2) << 6) : 0; // row i2's signs, both halves
       const vjk0 = v128.load(pvjk);
       const mjk0 = v128.load(entry), mik0 = v128.load(entry, 16);
       const t0 = f64x2.add(f64x2.add(vij, v128.xor(vjk0, mjk0)), v128.xor(v128.load(pvik), mik0));
